@@ -1,0 +1,1 @@
+export { createAuditLog, type AuditLog, type AuditRecord } from './audit-log.js';

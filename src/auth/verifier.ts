@@ -1,0 +1,171 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+} from 'jose';
+import type { Config } from '../config/index.js';
+import { OpenRazError } from '../errors/index.js';
+import type { Principal } from '../policy/index.js';
+
+/** Longest bearer token accepted, in characters; longer ones are rejected before parsing. */
+export const MAX_TOKEN_LENGTH = 8192;
+
+/** Shortest HMAC secret accepted, in bytes (RFC 7518 section 3.2: at least the hash size). */
+export const MIN_SECRET_BYTES = 32;
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** The verified caller: user and groups for the policies, plus token facts for the audit. */
+export interface VerifiedToken extends Principal {
+  /** The token's `jti`, when it has one. */
+  tokenId?: string;
+  expiresAt: Date;
+}
+
+export interface TokenVerifier {
+  /**
+   * Verifies a compact JWT and returns its principal.
+   *
+   * @param currentDate the instant to check `exp`, `nbf` and `iat` against; tests pin it.
+   * @throws OpenRazError with an `ERR_AUTH_*` code; the message never contains the token.
+   */
+  verify(token: string, currentDate?: Date): Promise<VerifiedToken>;
+}
+
+type KeyResolver = JWTVerifyGetKey | KeyObject | Uint8Array;
+
+/**
+ * Builds the token verifier. Keys are read and imported here, once, so a request does no
+ * file I/O; a remote JWKS is fetched on first use and cached by jose with a cooldown.
+ *
+ * @throws Error when a key file cannot be read or parsed.
+ */
+export async function createTokenVerifier(jwt: Config['jwt']): Promise<TokenVerifier> {
+  const key = await resolveKeys(jwt);
+  const options: JWTVerifyOptions = {
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+    algorithms: jwt.algorithms,
+    clockTolerance: jwt.clockToleranceSeconds,
+    requiredClaims: ['exp', 'iss', 'aud'],
+    ...(jwt.maxTokenAgeSeconds === undefined ? {} : { maxTokenAge: jwt.maxTokenAgeSeconds }),
+  };
+
+  return {
+    async verify(token, currentDate = new Date()) {
+      if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
+        throw new OpenRazError('ERR_AUTH_TOKEN_MALFORMED', `The bearer token is not a compact JWT (three base64url parts, at most ${MAX_TOKEN_LENGTH} characters).`);
+      }
+      let payload: JWTPayload;
+      try {
+        const verifyOptions = { ...options, currentDate };
+        const result =
+          typeof key === 'function' ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key, verifyOptions);
+        payload = result.payload;
+      } catch (error) {
+        throw translateJoseError(error);
+      }
+      return toVerifiedToken(payload, jwt);
+    },
+  };
+}
+
+async function resolveKeys(jwt: Config['jwt']): Promise<KeyResolver> {
+  if (jwt.jwksUrl !== undefined) {
+    return createRemoteJWKSet(new URL(jwt.jwksUrl), {
+      timeoutDuration: jwt.jwksTimeoutMs,
+      cooldownDuration: jwt.jwksCooldownMs,
+      cacheMaxAge: jwt.jwksCacheMaxAgeMs,
+    });
+  }
+  if (jwt.jwksFile !== undefined) {
+    return createLocalJWKSet(JSON.parse(await readFile(jwt.jwksFile, 'utf8')));
+  }
+  if (jwt.publicKeyFile !== undefined) {
+    return createPublicKey(await readFile(jwt.publicKeyFile, 'utf8'));
+  }
+  if (jwt.secretFile !== undefined) {
+    const secret = (await readFile(jwt.secretFile)).subarray();
+    const trimmed = new TextEncoder().encode(new TextDecoder().decode(secret).trim());
+    if (trimmed.byteLength < MIN_SECRET_BYTES) {
+      throw new Error(`${jwt.secretFile}: the HMAC secret has ${trimmed.byteLength} bytes; use at least ${MIN_SECRET_BYTES}`);
+    }
+    return trimmed;
+  }
+  throw new Error('no token key source is configured');
+}
+
+function toVerifiedToken(payload: JWTPayload, jwt: Config['jwt']): VerifiedToken {
+  const user = payload[jwt.userClaim];
+  if (typeof user !== 'string' || user === '') {
+    throw new OpenRazError('ERR_AUTH_CLAIM_INVALID', `The token has no non-empty string claim "${jwt.userClaim}" naming the user.`, { claim: jwt.userClaim });
+  }
+
+  const rawGroups = payload[jwt.groupsClaim];
+  let groups: string[] = [];
+  if (rawGroups !== undefined) {
+    if (!Array.isArray(rawGroups) || !rawGroups.every((group): group is string => typeof group === 'string')) {
+      throw new OpenRazError('ERR_AUTH_CLAIM_INVALID', `The token claim "${jwt.groupsClaim}" must be an array of strings.`, { claim: jwt.groupsClaim });
+    }
+    groups = rawGroups;
+  }
+
+  // jwtVerify has already required `exp` to be a number.
+  return {
+    user,
+    groups,
+    ...(typeof payload.jti === 'string' ? { tokenId: payload.jti } : {}),
+    expiresAt: new Date((payload.exp as number) * 1000),
+  };
+}
+
+/** Maps jose's errors to the service's codes, in one place. */
+export function translateJoseError(error: unknown): OpenRazError {
+  if (error instanceof OpenRazError) return error;
+  if (error instanceof joseErrors.JWTExpired) {
+    // jose also reports a token older than maxTokenAge as expired, with the claim "iat".
+    const message = error.claim === 'iat' ? 'The token is older than this service accepts; get a new one.' : 'The token has expired; get a new one.';
+    return new OpenRazError('ERR_AUTH_TOKEN_EXPIRED', message, { claim: error.claim }, { cause: error });
+  }
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return new OpenRazError('ERR_AUTH_CLAIM_INVALID', describeClaimFailure(error.claim, error.reason), { claim: error.claim }, { cause: error });
+  }
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) {
+    return new OpenRazError('ERR_AUTH_ALGORITHM_NOT_ALLOWED', 'The token is signed with an algorithm this service does not accept.', {}, { cause: error });
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return new OpenRazError('ERR_AUTH_SIGNATURE_INVALID', 'The token signature is invalid.', {}, { cause: error });
+  }
+  if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) {
+    return new OpenRazError('ERR_AUTH_KEY_NOT_FOUND', 'No trusted key matches the token "kid" and "alg".', {}, { cause: error });
+  }
+  if (error instanceof joseErrors.JWKSTimeout) {
+    return new OpenRazError('ERR_AUTH_JWKS_UNAVAILABLE', 'The token keys (JWKS) could not be fetched in time; try again later.', {}, { cause: error });
+  }
+  if (error instanceof joseErrors.JOSENotSupported) {
+    return new OpenRazError('ERR_AUTH_ALGORITHM_NOT_ALLOWED', 'The token uses an algorithm or key type this service does not support.', {}, { cause: error });
+  }
+  if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) {
+    return new OpenRazError('ERR_AUTH_TOKEN_MALFORMED', 'The bearer token is not a valid JWT.', {}, { cause: error });
+  }
+  if (error instanceof joseErrors.JOSEError) {
+    return new OpenRazError('ERR_AUTH_JWKS_UNAVAILABLE', 'The token keys (JWKS) could not be loaded; try again later.', {}, { cause: error });
+  }
+  // A failed JWKS fetch surfaces as a plain network error.
+  return new OpenRazError('ERR_AUTH_JWKS_UNAVAILABLE', 'The token keys (JWKS) could not be fetched; try again later.', {}, { cause: error });
+}
+
+function describeClaimFailure(claim: string, reason: string): string {
+  if (reason === 'missing') return `The token has no "${claim}" claim, which this service requires.`;
+  if (claim === 'nbf') return 'The token is not valid yet ("nbf" is in the future).';
+  if (claim === 'iat') return 'The token is too old or its "iat" claim is invalid.';
+  if (claim === 'iss') return 'The token issuer ("iss") is not the one this service trusts.';
+  if (claim === 'aud') return 'The token audience ("aud") does not include this service.';
+  return `The token claim "${claim}" is invalid.`;
+}

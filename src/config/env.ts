@@ -1,0 +1,75 @@
+import type { LoadProblem } from '../errors/index.js';
+
+type ValueType = 'string' | 'integer' | 'boolean' | 'list';
+
+/**
+ * The environment variables that override configuration settings, with the JSON pointer
+ * each one sets. A test checks that every setting of the schema has one.
+ */
+export const ENVIRONMENT_OVERRIDES: Record<string, { pointer: string; type: ValueType }> = {
+  OPENRAZ_HOST: { pointer: '/server/host', type: 'string' },
+  OPENRAZ_PORT: { pointer: '/server/port', type: 'integer' },
+  OPENRAZ_BODY_LIMIT_BYTES: { pointer: '/server/bodyLimitBytes', type: 'integer' },
+  OPENRAZ_TRUST_PROXY: { pointer: '/server/trustProxy', type: 'boolean' },
+  OPENRAZ_POLICIES_DIR: { pointer: '/policies/dir', type: 'string' },
+  OPENRAZ_JWT_ISSUER: { pointer: '/jwt/issuer', type: 'string' },
+  OPENRAZ_JWT_AUDIENCE: { pointer: '/jwt/audience', type: 'list' },
+  OPENRAZ_JWT_ALGORITHMS: { pointer: '/jwt/algorithms', type: 'list' },
+  OPENRAZ_JWT_JWKS_URL: { pointer: '/jwt/jwksUrl', type: 'string' },
+  OPENRAZ_JWT_JWKS_FILE: { pointer: '/jwt/jwksFile', type: 'string' },
+  OPENRAZ_JWT_PUBLIC_KEY_FILE: { pointer: '/jwt/publicKeyFile', type: 'string' },
+  OPENRAZ_JWT_SECRET_FILE: { pointer: '/jwt/secretFile', type: 'string' },
+  OPENRAZ_JWT_USER_CLAIM: { pointer: '/jwt/userClaim', type: 'string' },
+  OPENRAZ_JWT_GROUPS_CLAIM: { pointer: '/jwt/groupsClaim', type: 'string' },
+  OPENRAZ_JWT_CLOCK_TOLERANCE_SECONDS: { pointer: '/jwt/clockToleranceSeconds', type: 'integer' },
+  OPENRAZ_JWT_MAX_TOKEN_AGE_SECONDS: { pointer: '/jwt/maxTokenAgeSeconds', type: 'integer' },
+  OPENRAZ_JWT_JWKS_TIMEOUT_MS: { pointer: '/jwt/jwksTimeoutMs', type: 'integer' },
+  OPENRAZ_JWT_JWKS_COOLDOWN_MS: { pointer: '/jwt/jwksCooldownMs', type: 'integer' },
+  OPENRAZ_JWT_JWKS_CACHE_MAX_AGE_MS: { pointer: '/jwt/jwksCacheMaxAgeMs', type: 'integer' },
+  OPENRAZ_S3_ENDPOINT: { pointer: '/s3/endpoint', type: 'string' },
+  OPENRAZ_S3_REGION: { pointer: '/s3/region', type: 'string' },
+  OPENRAZ_S3_FORCE_PATH_STYLE: { pointer: '/s3/forcePathStyle', type: 'boolean' },
+  OPENRAZ_DEFAULT_EXPIRES_SECONDS: { pointer: '/signing/defaultExpiresSeconds', type: 'integer' },
+  OPENRAZ_MAX_EXPIRES_SECONDS: { pointer: '/signing/maxExpiresSeconds', type: 'integer' },
+  OPENRAZ_AUDIT_DESTINATION: { pointer: '/audit/destination', type: 'string' },
+  OPENRAZ_LOG_LEVEL: { pointer: '/log/level', type: 'string' },
+};
+
+/**
+ * Writes the overrides found in `env` into `config` (a parsed file, or `{}`), creating
+ * sections as needed. A value that cannot be parsed is reported, not skipped.
+ */
+export function applyEnvironmentOverrides(config: Record<string, unknown>, env: NodeJS.ProcessEnv): LoadProblem[] {
+  const problems: LoadProblem[] = [];
+  for (const [name, { pointer, type }] of Object.entries(ENVIRONMENT_OVERRIDES)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+
+    const parsed = parseValue(raw.trim(), type);
+    if (parsed === undefined) {
+      problems.push({ source: name, pointer, message: `invalid ${type === 'list' ? 'comma-separated list' : type} "${raw}"` });
+      continue;
+    }
+    const [section, field] = pointer.slice(1).split('/') as [string, string];
+    const target = (config[section] ??= {}) as Record<string, unknown>;
+    target[field] = parsed;
+  }
+  return problems;
+}
+
+function parseValue(raw: string, type: ValueType): unknown {
+  switch (type) {
+    case 'string':
+      return raw;
+    case 'integer':
+      return /^-?\d+$/.test(raw) ? Number(raw) : undefined;
+    case 'boolean':
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      return undefined;
+    case 'list': {
+      const items = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+      return items.length > 0 ? items : undefined;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { Ajv } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { LoadError, type LoadProblem } from '../errors/index.js';
+import { ajvErrorsToProblems } from '../lib/ajv-problems.js';
+import { applyEnvironmentOverrides } from './env.js';
+import { CONFIG_SCHEMA, type Config } from './schema.js';
+
+const KEY_SOURCES = ['jwksUrl', 'jwksFile', 'publicKeyFile', 'secretFile'] as const;
+
+const validateConfig = new Ajv({ allErrors: true, useDefaults: true, strict: true }).compile(CONFIG_SCHEMA);
+
+/**
+ * Reads the configuration file (JSON or YAML, optional), applies environment overrides and
+ * validates the result.
+ *
+ * @throws LoadError listing every problem, each with its JSON pointer.
+ */
+export async function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  let document: Record<string, unknown> = {};
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new LoadError('invalid configuration', [{ source: file, pointer: '', message: `cannot read the file: ${(error as Error).message}` }]);
+    }
+    try {
+      const parsed: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+      if (parsed !== null && parsed !== undefined) {
+        if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be an object');
+        document = parsed as Record<string, unknown>;
+      }
+    } catch (error) {
+      throw new LoadError('invalid configuration', [{ source: file, pointer: '', message: `cannot parse: ${(error as Error).message}` }]);
+    }
+  }
+  return validateConfigDocument(document, file ?? 'configuration', env);
+}
+
+/**
+ * Applies environment overrides to a parsed configuration document and validates it.
+ *
+ * @throws LoadError listing every problem.
+ */
+export function validateConfigDocument(document: Record<string, unknown>, source: string, env: NodeJS.ProcessEnv): Config {
+  const config = structuredClone(document);
+  const problems: LoadProblem[] = applyEnvironmentOverrides(config, env);
+
+  if (!validateConfig(config)) problems.push(...ajvErrorsToProblems(source, validateConfig.errors));
+  if (problems.length > 0) throw new LoadError('invalid configuration', problems);
+
+  const valid = config as unknown as Config;
+  problems.push(...checkConsistency(valid, source));
+  if (problems.length > 0) throw new LoadError('invalid configuration', problems);
+  return valid;
+}
+
+/** Checks the rules that span several settings, which JSON Schema cannot state clearly. */
+function checkConsistency(config: Config, source: string): LoadProblem[] {
+  const problems: LoadProblem[] = [];
+  const { jwt, signing } = config;
+
+  const keySources = KEY_SOURCES.filter((name) => jwt[name] !== undefined);
+  if (keySources.length !== 1) {
+    problems.push({
+      source,
+      pointer: '/jwt',
+      message: `set exactly one token key source of ${KEY_SOURCES.join(', ')} (OPENRAZ_JWT_JWKS_URL, OPENRAZ_JWT_JWKS_FILE, OPENRAZ_JWT_PUBLIC_KEY_FILE, OPENRAZ_JWT_SECRET_FILE); found ${keySources.length === 0 ? 'none' : keySources.join(', ')}`,
+    });
+  }
+
+  // Keeping HMAC and public-key algorithms apart stops a token HMAC-signed with the
+  // published public key from verifying (algorithm confusion).
+  const hmac = jwt.algorithms.filter((algorithm) => algorithm.startsWith('HS'));
+  if (jwt.secretFile !== undefined && hmac.length !== jwt.algorithms.length) {
+    problems.push({ source, pointer: '/jwt/algorithms', message: 'a shared secret (secretFile) verifies only HS256, HS384 or HS512; remove the other algorithms' });
+  }
+  if (jwt.secretFile === undefined && hmac.length > 0) {
+    problems.push({ source, pointer: '/jwt/algorithms', message: `${hmac.join(', ')} need a shared secret (secretFile); public keys verify only asymmetric algorithms` });
+  }
+
+  if (signing.defaultExpiresSeconds > signing.maxExpiresSeconds) {
+    problems.push({
+      source,
+      pointer: '/signing/defaultExpiresSeconds',
+      message: `defaultExpiresSeconds (${signing.defaultExpiresSeconds}) is above maxExpiresSeconds (${signing.maxExpiresSeconds})`,
+    });
+  }
+  return problems;
+}

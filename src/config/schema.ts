@@ -1,0 +1,124 @@
+import { MAX_PRESIGNED_EXPIRES_SECONDS } from '../s3/index.js';
+
+/** Longest clock tolerance accepted for token times, in seconds. */
+export const MAX_CLOCK_TOLERANCE_SECONDS = 300;
+
+/** JWS algorithms openraz accepts in `jwt.algorithms`; `none` is not one of them. */
+export const SUPPORTED_ALGORITHMS = [
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512',
+  'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
+  'HS256', 'HS384', 'HS512',
+] as const;
+
+/**
+ * The configuration schema. Every setting has a default or is required, names carry their
+ * unit, and unknown keys are errors, so a typo never falls back silently to a default.
+ */
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['jwt'],
+  properties: {
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        host: { type: 'string', minLength: 1, default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+        bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 10_485_760, default: 65_536 },
+        trustProxy: { type: 'boolean', default: false },
+      },
+    },
+    policies: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        dir: { type: 'string', minLength: 1, default: 'policies' },
+      },
+    },
+    jwt: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['issuer', 'audience', 'algorithms'],
+      properties: {
+        issuer: { type: 'string', minLength: 1 },
+        audience: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+        algorithms: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: SUPPORTED_ALGORITHMS } },
+        jwksUrl: { type: 'string', pattern: '^https?://' },
+        jwksFile: { type: 'string', minLength: 1 },
+        publicKeyFile: { type: 'string', minLength: 1 },
+        secretFile: { type: 'string', minLength: 1 },
+        userClaim: { type: 'string', minLength: 1, default: 'sub' },
+        groupsClaim: { type: 'string', minLength: 1, default: 'groups' },
+        clockToleranceSeconds: { type: 'integer', minimum: 0, maximum: MAX_CLOCK_TOLERANCE_SECONDS, default: 30 },
+        maxTokenAgeSeconds: { type: 'integer', minimum: 1 },
+        jwksTimeoutMs: { type: 'integer', minimum: 100, maximum: 60_000, default: 5_000 },
+        jwksCooldownMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 30_000 },
+        jwksCacheMaxAgeMs: { type: 'integer', minimum: 1_000, default: 600_000 },
+      },
+    },
+    s3: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        endpoint: { type: 'string', pattern: '^https?://' },
+        region: { type: 'string', pattern: '^[a-z0-9-]+$', default: 'us-east-1' },
+        forcePathStyle: { type: 'boolean', default: false },
+      },
+    },
+    signing: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        defaultExpiresSeconds: { type: 'integer', minimum: 1, maximum: MAX_PRESIGNED_EXPIRES_SECONDS, default: 300 },
+        maxExpiresSeconds: { type: 'integer', minimum: 1, maximum: MAX_PRESIGNED_EXPIRES_SECONDS, default: 3600 },
+      },
+    },
+    audit: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        destination: { type: 'string', minLength: 1, default: 'stdout', description: '`stdout`, `stderr` or a file path (appended).' },
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+      },
+    },
+  },
+} as const;
+
+/** The validated configuration, with every default filled in. */
+export interface Config {
+  server: { host: string; port: number; bodyLimitBytes: number; trustProxy: boolean };
+  policies: { dir: string };
+  jwt: {
+    issuer: string;
+    audience: string[];
+    algorithms: (typeof SUPPORTED_ALGORITHMS)[number][];
+    jwksUrl?: string;
+    jwksFile?: string;
+    publicKeyFile?: string;
+    secretFile?: string;
+    userClaim: string;
+    groupsClaim: string;
+    clockToleranceSeconds: number;
+    maxTokenAgeSeconds?: number;
+    jwksTimeoutMs: number;
+    jwksCooldownMs: number;
+    jwksCacheMaxAgeMs: number;
+  };
+  s3: { endpoint?: string; region: string; forcePathStyle: boolean };
+  signing: { defaultExpiresSeconds: number; maxExpiresSeconds: number };
+  audit: { destination: string };
+  log: { level: string };
+}

@@ -1,0 +1,30 @@
+/**
+ * Every error code the HTTP API can return, with its HTTP status and a one-line description.
+ *
+ * The codes are part of the public interface: clients branch on them, so a code is never
+ * renamed or reused. `openapi.yaml` lists the same set, and a test keeps the two equal.
+ */
+export const ERROR_CODES = {
+  ERR_REQUEST_INVALID: { status: 400, description: 'The request body does not match the schema, or has fields that do not go with the operation; `field` names the field.' },
+  ERR_REQUEST_BODY_NOT_JSON: { status: 400, description: 'The request body is not a JSON object in valid UTF-8.' },
+  ERR_REQUEST_KEY_INVALID: { status: 400, description: 'A key, prefix or other S3 name is longer than 1024 UTF-8 bytes, contains a control character or an unpaired surrogate; `field` names it.' },
+  ERR_REQUEST_EXPIRY_OUT_OF_RANGE: { status: 400, description: '`expiresInSeconds` is outside 1 to the configured maximum.' },
+  ERR_REQUEST_TOO_LARGE: { status: 413, description: 'The request body is larger than `server.bodyLimitBytes`.' },
+  ERR_REQUEST_MEDIA_TYPE: { status: 415, description: 'The request body is not `application/json`.' },
+  ERR_AUTH_TOKEN_MISSING: { status: 401, description: 'No `Authorization: Bearer <JWT>` header was sent.' },
+  ERR_AUTH_TOKEN_MALFORMED: { status: 401, description: 'The bearer token is not a well-formed compact JWS.' },
+  ERR_AUTH_TOKEN_EXPIRED: { status: 401, description: 'The token `exp` is in the past, beyond the clock tolerance.' },
+  ERR_AUTH_SIGNATURE_INVALID: { status: 401, description: 'The token signature does not verify with the configured keys.' },
+  ERR_AUTH_ALGORITHM_NOT_ALLOWED: { status: 401, description: 'The token `alg` is not in `jwt.algorithms`.' },
+  ERR_AUTH_KEY_NOT_FOUND: { status: 401, description: 'No configured key matches the token `kid` and `alg`.' },
+  ERR_AUTH_CLAIM_INVALID: { status: 401, description: 'A required claim is missing or invalid; `claim` names it.' },
+  ERR_AUTH_JWKS_UNAVAILABLE: { status: 503, description: 'The JWKS endpoint could not be reached and no cached key matches.' },
+  ERR_ACCESS_DENIED: { status: 403, description: 'The policies do not allow this operation for this user.' },
+  ERR_ROUTE_NOT_FOUND: { status: 404, description: 'No route matches the method and path.' },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, description: 'The route exists but not for this HTTP method.' },
+  ERR_SERVICE_NOT_READY: { status: 503, description: 'No storage credentials are loaded, so nothing can be signed; see `/readyz`.' },
+  ERR_INTERNAL: { status: 500, description: 'An unexpected error; the diagnostic log has the details under the request id.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+/** A stable error code returned in the `code` field of every error response. */
+export type ErrorCode = keyof typeof ERROR_CODES;

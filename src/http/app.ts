@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyServerOptions } from 'fastify';
+import type { AuthorityDependencies } from '../authority/index.js';
+import type { TokenVerifier } from '../auth/index.js';
+import { OpenRazError } from '../errors/index.js';
+import { installErrorHandler } from './error-handler.js';
+import { healthRoutes } from './routes/health.js';
+import { signRoutes } from './routes/sign.js';
+
+/** Paths the diagnostic log must never show, whatever the log level. */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-amz-security-token"]',
+  'res.headers["set-cookie"]',
+];
+
+export interface AppOptions {
+  authority: AuthorityDependencies;
+  verifier: TokenVerifier;
+  /** The clock; tests pin it. */
+  now?: () => Date;
+  /** Pino options for the diagnostic log, or false for none. */
+  logger?: FastifyServerOptions['logger'];
+  bodyLimitBytes?: number;
+  trustProxy?: boolean;
+}
+
+/**
+ * Builds the Fastify app. It only wires routes, parsers and the error handler together; the
+ * logic lives in plain functions that tests call directly.
+ */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimitBytes ?? 65_536,
+    trustProxy: options.trustProxy ?? false,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    ajv: {
+      // Fastify's defaults strip unknown fields and coerce types; both would hide client errors.
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+    },
+  });
+
+  installJsonParser(app);
+  installErrorHandler(app, options.authority.metrics);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('cache-control', 'no-store');
+  });
+
+  const now = options.now ?? (() => new Date());
+  app.register(signRoutes, { authority: options.authority, verifier: options.verifier, now });
+  app.register(healthRoutes, {
+    policies: options.authority.policies,
+    signer: options.authority.signer,
+    metrics: options.authority.metrics,
+  });
+  return app;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Replaces the JSON parser with one that rejects invalid UTF-8: the default one decodes it
+ * to U+FFFD, which would sign a different key than the client sent.
+ */
+function installJsonParser(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  // Only JSON bodies are accepted; Fastify's text/plain parser would let a string through.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = strictUtf8.decode(body as Buffer);
+    } catch {
+      done(new OpenRazError('ERR_REQUEST_BODY_NOT_JSON', 'The request body is not valid UTF-8.'), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+}

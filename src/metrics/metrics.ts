@@ -1,0 +1,53 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The service's Prometheus metrics, on a registry owned by one app instance. */
+export interface Metrics {
+  registry: Registry;
+  decisions: Counter<'decision' | 'operation' | 'access_type'>;
+  signingDuration: Histogram<'operation'>;
+  requestErrors: Counter<'code'>;
+  policiesLoaded: Gauge;
+  policyLoadTime: Gauge;
+}
+
+/**
+ * Creates the metrics. Labels are bounded sets (decision, operation, access type, error
+ * code): never a user, a key or a token.
+ */
+export function createMetrics(options: { processMetrics: boolean } = { processMetrics: true }): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+
+  return {
+    registry,
+    decisions: new Counter({
+      name: 'openraz_decisions_total',
+      help: 'Authorization decisions, by decision (allow or deny), S3 operation and access type.',
+      labelNames: ['decision', 'operation', 'access_type'] as const,
+      registers: [registry],
+    }),
+    signingDuration: new Histogram({
+      name: 'openraz_signing_duration_seconds',
+      help: 'Time to build and sign one presigned request, in seconds.',
+      labelNames: ['operation'] as const,
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+      registers: [registry],
+    }),
+    requestErrors: new Counter({
+      name: 'openraz_request_errors_total',
+      help: 'Error responses, by error code.',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    policiesLoaded: new Gauge({
+      name: 'openraz_policies_loaded',
+      help: 'Enabled policies in the policy set that is serving.',
+      registers: [registry],
+    }),
+    policyLoadTime: new Gauge({
+      name: 'openraz_policy_load_timestamp_seconds',
+      help: 'When the serving policy set was loaded, as a Unix time in seconds.',
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Ranger-style wildcard patterns: `*` matches any run of characters and `?` matches exactly
+ * one, and both also match the path separator, as in Ranger's path matcher. There is no
+ * escape for a literal `*` or `?`, again as in Ranger.
+ *
+ * A pattern is compiled twice: to a regular expression for matching whole keys, and to a
+ * token list that an NFA walks to answer prefix questions for list requests.
+ */
+
+type Token = { kind: 'literal'; codePoint: string } | { kind: 'one' } | { kind: 'run' };
+
+export interface GlobOptions {
+  /**
+   * Ranger's `isRecursive`: the pattern also matches everything below a match, that is any
+   * string made of a match, the separator and anything after it.
+   */
+  recursive: boolean;
+  ignoreCase: boolean;
+  /** Ranger's `pathSeparatorChar`, `/` for S3 paths. */
+  separator: string;
+}
+
+// The characters with a meaning in a `u`-mode regular expression; `-` is not one outside a class.
+const REGEX_SPECIAL = /[.*+?^${}()|[\]\\/]/g;
+
+/** Returns true when `value` contains a character with wildcard meaning. */
+export function hasWildcard(value: string): boolean {
+  return value.includes('*') || value.includes('?');
+}
+
+export class Glob {
+  readonly pattern: string;
+  private readonly options: GlobOptions;
+  private readonly regex: RegExp;
+  private readonly tokens: readonly Token[];
+  /** `starTail[j]` is true when token j and every token after it are `*`. */
+  private readonly starTail: readonly boolean[];
+
+  constructor(pattern: string, options: GlobOptions) {
+    this.pattern = pattern;
+    this.options = options;
+
+    // Ranger appends `*` to a recursive value that ends with the separator, so that
+    // `home/` covers `home/x` but not `home` itself.
+    let effective = options.ignoreCase ? pattern.toLowerCase() : pattern;
+    if (options.recursive && effective.endsWith(options.separator)) {
+      effective += '*';
+    }
+
+    this.tokens = Array.from(effective, (char): Token => {
+      if (char === '*') return { kind: 'run' };
+      if (char === '?') return { kind: 'one' };
+      return { kind: 'literal', codePoint: char };
+    });
+    const starTail: boolean[] = new Array<boolean>(this.tokens.length + 1).fill(false);
+    for (let j = this.tokens.length - 1; j >= 0; j--) {
+      starTail[j] = this.tokens[j]!.kind === 'run' && (j === this.tokens.length - 1 || starTail[j + 1]!);
+    }
+    this.starTail = starTail;
+
+    const body = this.tokens
+      .map((token) => {
+        if (token.kind === 'run') return '.*';
+        if (token.kind === 'one') return '.';
+        return token.codePoint.replace(REGEX_SPECIAL, '\\$&');
+      })
+      .join('');
+    const separator = options.separator.replace(REGEX_SPECIAL, '\\$&');
+    const below = options.recursive ? `(?:${separator}.*)?` : '';
+    this.regex = new RegExp(`^${body}${below}$`, 'su');
+  }
+
+  /** Returns true when the whole of `value` matches. */
+  matches(value: string): boolean {
+    return this.regex.test(this.options.ignoreCase ? value.toLowerCase() : value);
+  }
+
+  /** Returns true when every string that starts with `prefix` matches. */
+  coversPrefix(prefix: string): boolean {
+    return this.walkPrefix(prefix) === 'covers';
+  }
+
+  /** Returns true when at least one string that starts with `prefix` matches. */
+  touchesPrefix(prefix: string): boolean {
+    return this.walkPrefix(prefix) !== 'misses';
+  }
+
+  /**
+   * Runs the pattern's NFA over `prefix`. States are token indices, and index
+   * `tokens.length` is the accepting state. Every remaining pattern can be completed by some
+   * suffix, so a prefix touches the pattern exactly when the NFA still has a live state.
+   */
+  private walkPrefix(rawPrefix: string): 'covers' | 'touches' | 'misses' {
+    const prefix = Array.from(this.options.ignoreCase ? rawPrefix.toLowerCase() : rawPrefix);
+    const accept = this.tokens.length;
+    let states = this.closure(new Set([0]));
+
+    for (let i = 0; i <= prefix.length; i++) {
+      if (states.size === 0) return 'misses';
+      for (const state of states) {
+        if (state < accept && this.starTail[state]) return 'covers';
+      }
+      if (i === prefix.length) break;
+
+      // A recursive pattern that has matched up to a separator matches all that follows.
+      const char = prefix[i]!;
+      if (this.options.recursive && states.has(accept) && char === this.options.separator) {
+        return 'covers';
+      }
+      states = this.closure(this.step(states, char));
+    }
+    return 'touches';
+  }
+
+  private step(states: ReadonlySet<number>, char: string): Set<number> {
+    const next = new Set<number>();
+    for (const state of states) {
+      const token = this.tokens[state];
+      if (token === undefined) continue;
+      if (token.kind === 'run') next.add(state);
+      else if (token.kind === 'one' || token.codePoint === char) next.add(state + 1);
+    }
+    return next;
+  }
+
+  private closure(states: Set<number>): Set<number> {
+    for (const state of states) {
+      // Iterating a Set visits members added during the loop, so chains of `*` close fully.
+      if (this.tokens[state]?.kind === 'run') states.add(state + 1);
+    }
+    return states;
+  }
+}

@@ -1,0 +1,81 @@
+import type { CompiledCondition, RequestContext } from './conditions.js';
+import type { ResourceMatcher } from './resource-matcher.js';
+
+/** The access types of the S3 service definition, as Ranger names them. */
+export const ACCESS_TYPES = ['read', 'write', 'delete', 'list'] as const;
+export type AccessType = (typeof ACCESS_TYPES)[number];
+
+/** Ranger's policy priorities: an override policy outranks every normal one. */
+export const PRIORITY_NORMAL = 0;
+export const PRIORITY_OVERRIDE = 1;
+
+/** A policy item after loading: its principals and granted access types, ready to match. */
+export interface CompiledItem {
+  /** Position of the item in its list, for explanations. */
+  index: number;
+  accessTypes: ReadonlySet<AccessType>;
+  users: ReadonlySet<string>;
+  groups: ReadonlySet<string>;
+  /** True when the item names the group `public`, which every user is in. */
+  everyone: boolean;
+  /** Conditions that must all hold for the item to apply. */
+  conditions: readonly CompiledCondition[];
+}
+
+/** A policy after loading: validated, defaulted and compiled. */
+export interface CompiledPolicy {
+  id: string;
+  name: string;
+  priority: number;
+  /** Position in the loaded set, the tie-breaker after priority. */
+  ordinal: number;
+  isDenyAllElse: boolean;
+  /** The file the policy was loaded from and its JSON pointer there. */
+  source: string;
+  pointer: string;
+  bucket: ResourceMatcher;
+  path: ResourceMatcher;
+  /** Policy-level conditions that must all hold for the policy to apply. */
+  conditions: readonly CompiledCondition[];
+  allowItems: readonly CompiledItem[];
+  denyItems: readonly CompiledItem[];
+  allowExceptions: readonly CompiledItem[];
+  denyExceptions: readonly CompiledItem[];
+}
+
+/** Who is asking: the verified token's user and groups. */
+export interface Principal {
+  user: string;
+  groups: readonly string[];
+}
+
+/**
+ * What is asked. An object request names one key. A list request names a prefix, and it is
+ * allowed only when every key that starts with the prefix would be allowed.
+ */
+export type ResourceRequest =
+  | { kind: 'object'; bucket: string; key: string }
+  | { kind: 'prefix'; bucket: string; prefix: string };
+
+export interface AccessRequest {
+  principal: Principal;
+  accessType: AccessType;
+  resource: ResourceRequest;
+  /** Attributes for conditions; a missing one never helps the request. */
+  context?: RequestContext;
+}
+
+/** Which part of a policy decided. */
+export type DecidingRule = 'allow-item' | 'deny-item' | 'deny-all-else' | 'no-matching-policy';
+
+export interface Decision {
+  allowed: boolean;
+  rule: DecidingRule;
+  /** The deciding policy, absent when no policy matched (the default deny). */
+  policyId?: string;
+  policyName?: string;
+  /** Index of the deciding item inside its list. */
+  itemIndex?: number;
+  /** A sentence for the audit log and `explain`; callers of the sign API do not see it. */
+  reason: string;
+}

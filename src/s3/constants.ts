@@ -1,0 +1,14 @@
+/** Payload hash that S3 uses to verify presigned URLs (AWS SigV4 for S3, "Unsigned payload option"). */
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+
+/** The longest expiry SigV4 query authentication accepts: 7 days, in seconds (AWS SigV4 for S3, X-Amz-Expires). */
+export const MAX_PRESIGNED_EXPIRES_SECONDS = 604_800;
+
+/** S3's limit on the length of an object key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+/** Header that carries the payload hash in header authentication. */
+export const CONTENT_SHA256_HEADER = 'x-amz-content-sha256';
+
+/** SigV4 service name for S3. */
+export const S3_SERVICE = 's3';

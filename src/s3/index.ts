@@ -1,0 +1,6 @@
+export { OPERATIONS, describeOperation, type OperationName, type OperationRequest, type S3Operation } from './operations.js';
+export { UrlSigner, nodeSha256, type Sha256Constructor, type PresignOptions, type PresignedRequest, type StorageCredentials } from './signer.js';
+export { addressBucket, awsEndpoint, parseStorageTarget, type StorageTarget } from './target.js';
+export { encodeKeyPath } from './encode.js';
+export { MAX_KEY_BYTES, MAX_PRESIGNED_EXPIRES_SECONDS, UNSIGNED_PAYLOAD } from './constants.js';
+export { validateOperationRequest } from './validate.js';

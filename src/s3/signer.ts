@@ -1,0 +1,106 @@
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SIGNATURE_QUERY_PARAM, SignatureV4, getCanonicalQuery } from '@smithy/signature-v4';
+import { escapeUri } from '@smithy/util-uri-escape';
+import { CONTENT_SHA256_HEADER, MAX_PRESIGNED_EXPIRES_SECONDS, S3_SERVICE, UNSIGNED_PAYLOAD } from './constants.js';
+import { encodeKeyPath } from './encode.js';
+import type { S3Operation } from './operations.js';
+import { addressBucket, type StorageTarget } from './target.js';
+
+/** Storage credentials. They never leave openraz: no URL, log line or response contains the secret. */
+export interface StorageCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** A presigned request: what the caller sends to S3. */
+export interface PresignedRequest {
+  method: string;
+  url: string;
+  /** Headers the caller must send with the URL because they are signed; often empty. */
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+export interface PresignOptions {
+  expiresInSeconds: number;
+  /** The signing instant; the URL's X-Amz-Date is this instant truncated to the second. */
+  signingDate: Date;
+}
+
+/** A SHA-256 (and HMAC-SHA-256) constructor in the shape SignatureV4 takes. */
+export type Sha256Constructor = ConstructorParameters<typeof SignatureV4>[0]['sha256'];
+
+/** SHA-256 from Node's native crypto, the default: see bench/ for the comparison with pure JS. */
+export const nodeSha256 = Hash.bind(null, 'sha256') as unknown as Sha256Constructor;
+
+const UNSIGNED_PAYLOAD_HEADERS = new Set([CONTENT_SHA256_HEADER]);
+
+/**
+ * Presigns S3 requests for one storage target with one set of credentials. The SignatureV4
+ * instance is built once and caches the derived signing key per day, so a request costs
+ * two HMACs and one SHA-256.
+ */
+export class UrlSigner {
+  private readonly target: StorageTarget;
+  private readonly signer: SignatureV4;
+
+  constructor(target: StorageTarget, credentials: StorageCredentials, sha256: Sha256Constructor = nodeSha256) {
+    this.target = target;
+    this.signer = new SignatureV4({
+      service: S3_SERVICE,
+      region: target.region,
+      credentials,
+      sha256,
+      // S3 signs the path as sent, encoded once; the signer must not encode it again.
+      uriEscapePath: false,
+    });
+  }
+
+  /**
+   * Signs `operation` with query authentication. The URL is built by string concatenation
+   * from the same path and query the signature covers: a URL parser could rewrite a key
+   * (dot segments, a leading `//`) and so address another object than the one authorized.
+   */
+  async presign(operation: S3Operation, options: PresignOptions): Promise<PresignedRequest> {
+    const { expiresInSeconds, signingDate } = options;
+    if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_PRESIGNED_EXPIRES_SECONDS) {
+      throw new RangeError(`expiresInSeconds must be an integer from 1 to ${MAX_PRESIGNED_EXPIRES_SECONDS}, got ${expiresInSeconds}`);
+    }
+
+    const { resource } = operation;
+    const { host, pathPrefix } = addressBucket(this.target, resource.bucket);
+    const keyPath = resource.kind === 'object' ? `/${encodeKeyPath(resource.key)}` : '';
+    const path = `${pathPrefix}${keyPath}` || '/';
+
+    const request = new HttpRequest({
+      method: operation.method,
+      protocol: this.target.protocol,
+      hostname: host,
+      path,
+      query: { ...operation.query },
+      // S3 verifies a presigned URL against UNSIGNED-PAYLOAD; without this header the
+      // signer would hash an empty body into the signature.
+      headers: { host, [CONTENT_SHA256_HEADER]: UNSIGNED_PAYLOAD },
+    });
+    const signed = await this.signer.presign(request, {
+      expiresIn: expiresInSeconds,
+      signingDate,
+      unsignableHeaders: UNSIGNED_PAYLOAD_HEADERS,
+      unhoistableHeaders: UNSIGNED_PAYLOAD_HEADERS,
+    });
+
+    const signature = signed.query?.[SIGNATURE_QUERY_PARAM];
+    if (typeof signature !== 'string') throw new Error('SignatureV4.presign returned no signature');
+    const query = `${getCanonicalQuery(signed)}&${SIGNATURE_QUERY_PARAM}=${escapeUri(signature)}`;
+
+    const signedSeconds = Math.floor(signingDate.getTime() / 1000);
+    return {
+      method: operation.method,
+      url: `${this.target.protocol}//${host}${path}?${query}`,
+      headers: {},
+      expiresAt: new Date((signedSeconds + expiresInSeconds) * 1000),
+    };
+  }
+}

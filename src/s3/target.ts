@@ -1,0 +1,62 @@
+import { isIP } from 'node:net';
+
+/** Where the signed requests go: one S3-compatible endpoint and its region. */
+export interface StorageTarget {
+  protocol: 'http:' | 'https:';
+  /** Host name or IP address, without the port. */
+  hostname: string;
+  /** The port when it is not the scheme's default; a default port is never signed. */
+  port?: number;
+  region: string;
+  forcePathStyle: boolean;
+}
+
+/** The AWS endpoint for `region`. */
+export function awsEndpoint(region: string): string {
+  return `https://s3.${region}.amazonaws.com`;
+}
+
+/**
+ * Parses an endpoint URL such as `http://127.0.0.1:7480`. Only scheme, host and port are
+ * allowed; `https://s3.example.com:443` keeps no port, because clients do not send it.
+ *
+ * @throws TypeError naming what is wrong with the endpoint.
+ */
+export function parseStorageTarget(endpoint: string, region: string, forcePathStyle: boolean): StorageTarget {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new TypeError(`"${endpoint}" is not a URL; write it as http(s)://host[:port]`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`"${endpoint}" must use http or https`);
+  }
+  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    throw new TypeError(`"${endpoint}" must contain only scheme, host and port`);
+  }
+  // The WHATWG URL parser already drops a port that is the scheme's default.
+  return {
+    protocol: url.protocol,
+    hostname: url.hostname,
+    ...(url.port === '' ? {} : { port: Number(url.port) }),
+    region,
+    forcePathStyle,
+  };
+}
+
+/**
+ * Chooses path-style or virtual-hosted addressing for `bucket` and returns the host (with a
+ * non-default port) and the path prefix. A bucket whose name has dots, or an endpoint that
+ * is an IP address, always uses path style: a dotted bucket does not match the endpoint's
+ * wildcard TLS certificate.
+ */
+export function addressBucket(target: StorageTarget, bucket: string): { host: string; pathPrefix: string } {
+  const port = target.port === undefined ? '' : `:${target.port}`;
+  // The URL parser keeps IPv6 addresses in brackets, which isIP does not accept.
+  const isAddress = isIP(target.hostname.replace(/^\[|\]$/g, '')) !== 0;
+  if (target.forcePathStyle || isAddress || bucket.includes('.')) {
+    return { host: `${target.hostname}${port}`, pathPrefix: `/${bucket}` };
+  }
+  return { host: `${bucket}.${target.hostname}${port}`, pathPrefix: '' };
+}

@@ -1,0 +1,82 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { createAuditLog, type AuditLog } from './audit/index.js';
+import { createTokenVerifier } from './auth/index.js';
+import type { Config } from './config/index.js';
+import { REDACTED_LOG_PATHS, buildApp } from './http/index.js';
+import { createMetrics, type Metrics } from './metrics/index.js';
+import { loadPolicyDirectory } from './policy/index.js';
+import { UrlSigner, awsEndpoint, parseStorageTarget, type StorageCredentials } from './s3/index.js';
+
+/** A wired openraz service: the app, ready to listen, and what it needs to shut down. */
+export interface OpenRazService {
+  app: FastifyInstance;
+  audit: AuditLog;
+  metrics: Metrics;
+  /** Stops accepting requests, waits for the ones in flight and flushes the audit stream. */
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /**
+   * Storage credentials, or null for none (the service then reports not ready). By default
+   * they are read from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+   */
+  credentials?: StorageCredentials | null;
+  logger?: FastifyServerOptions['logger'];
+  now?: () => Date;
+  /** Collect Node process metrics; tests that build many apps turn it off. */
+  processMetrics?: boolean;
+}
+
+/**
+ * Loads everything the hot path needs (policies compiled, token keys imported, signer
+ * built) and returns the app. Any invalid part stops here with every problem listed.
+ *
+ * @throws LoadError for invalid policies; Error for unreadable key files or a bad endpoint.
+ */
+export async function createService(config: Config, options: ServiceOptions = {}): Promise<OpenRazService> {
+  const policies = await loadPolicyDirectory(config.policies.dir);
+  const verifier = await createTokenVerifier(config.jwt);
+  const target = parseStorageTarget(config.s3.endpoint ?? awsEndpoint(config.s3.region), config.s3.region, config.s3.forcePathStyle);
+  const credentials = options.credentials === undefined ? readCredentialsFromEnvironment(process.env) : options.credentials;
+  const signer = credentials ? new UrlSigner(target, credentials) : undefined;
+
+  const metrics = createMetrics({ processMetrics: options.processMetrics ?? true });
+  metrics.policiesLoaded.set(policies.info.policyCount);
+  metrics.policyLoadTime.set(policies.info.loadedAt.getTime() / 1000);
+  const audit = createAuditLog(config.audit.destination);
+
+  const app = buildApp({
+    authority: {
+      policies: () => policies,
+      signer: () => signer,
+      audit,
+      metrics,
+      signing: config.signing,
+    },
+    verifier,
+    logger: options.logger ?? { level: config.log.level, redact: REDACTED_LOG_PATHS },
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    trustProxy: config.server.trustProxy,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+
+  return {
+    app,
+    audit,
+    metrics,
+    async close() {
+      await app.close();
+      await audit.close();
+    },
+  };
+}
+
+/** Reads static storage credentials from the standard AWS environment variables. */
+export function readCredentialsFromEnvironment(env: NodeJS.ProcessEnv): StorageCredentials | undefined {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  const sessionToken = env.AWS_SESSION_TOKEN;
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
