@@ -161,7 +161,7 @@ port_in_use() {
 
 # Succeeds when the gateway responds to HTTP. radosgw forks before it binds its port and
 # removes its pid file when it exits, so a failed start-up (port in use, for example) shows
-# only in its log. This function therefore keeps each pid it sees running in seen_pids, and
+# only in its log. This function therefore stores each pid found running in seen_pids, and
 # sets exited_daemon when that daemon is gone.
 gateway_responds() {
   local name=$1 port=$2 pid
@@ -286,8 +286,8 @@ reset_state_dir() {
 #   monitor batches changes for this interval (default 1 s). With 0.05 s, a cold start took
 #   2.5 s in place of 16.6 s on a 2-CPU VM, and the first bucket write 0.3 s in place of 4.6 s.
 # - osd class update on start, osd crush update on start: with these on, cold starts of
-#   Ceph 16.2 were reported to fail in the OSD's own CRUSH update with "wrong fsid" (not
-#   reproduced with this script), so start_osd adds osd.0 to CRUSH itself.
+#   Ceph 16.2 were reported to fail in the OSD's own CRUSH update with "wrong fsid". That was
+#   not reproduced with this script. start_osd adds osd.0 to CRUSH itself instead.
 # The here-document expands $ and backquotes, so the file itself carries no comments.
 write_config() {
   local fsid=$1
