@@ -125,3 +125,12 @@ t.test('configuration files in YAML and JSON', async (t) => {
   t.match(await rejection(loadConfig(jsonFile, {})), { problems: [{ source: jsonFile, message: /cannot parse/ }] });
   t.match(await rejection(loadConfig(path.join(dir, 'missing.yaml'), {})), { problems: [{ message: /cannot read/ }] });
 });
+
+t.test('unbounded clock tolerance is rejected', async (t) => {
+  const fromYaml = problemsOf({ jwt: { ...minimal.jwt, clockToleranceSeconds: Number.POSITIVE_INFINITY } });
+  t.equal(fromYaml[0]?.pointer, '/jwt/clockToleranceSeconds', 'YAML .inf');
+  const fromEnvironment = problemsOf(minimal, { OPENRAZ_JWT_CLOCK_TOLERANCE_SECONDS: 'Infinity' });
+  t.equal(fromEnvironment[0]?.source, 'OPENRAZ_JWT_CLOCK_TOLERANCE_SECONDS');
+  const negative = problemsOf({ jwt: { ...minimal.jwt, clockToleranceSeconds: -1 } });
+  t.equal(negative[0]?.pointer, '/jwt/clockToleranceSeconds');
+});

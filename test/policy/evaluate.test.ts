@@ -187,3 +187,14 @@ t.test('policy-level conditions', async (t) => {
   t.equal(read('frank', '192.0.2.1'), true, 'outside the range the other policy allows');
   t.equal(read('frank'), false, 'no IP: the deny part still applies');
 });
+
+t.test('leading slash keys are other keys', async (t) => {
+  const set = await policySet([
+    policy(1, { values: ['x/'], isRecursive: true }, { policyItems: [{ users: ['ann'], accesses: [{ type: 'read' }, { type: 'write' }] }] }),
+  ]);
+  for (const key of ['x/100% done', 'x/a%20b', 'x/a%2Fb', 'x/dir/']) {
+    t.equal(allowed(set, object('ann', [], 'write', key)), true, key);
+  }
+  t.equal(allowed(set, object('ann', [], 'read', '/x/y')), false, '/x/y is not under x/');
+  t.equal(allowed(set, object('ann', [], 'read', 'x')), false, 'x itself is not under x/');
+});
