@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { createAuditLog, type AuditLog } from './audit/index.js';
 import { createTokenVerifier } from './auth/index.js';
 import type { Config } from './config/index.js';
-import { REDACTED_LOG_PATHS, buildApp } from './http/index.js';
-import { createMetrics, type Metrics } from './metrics/index.js';
-import { loadPolicyDirectory } from './policy/index.js';
+import { LOG_SERIALIZERS, REDACTED_LOG_PATHS, buildApp } from './http/index.js';
+import { createMetrics, recordPolicySet, type Metrics } from './metrics/index.js';
+import { PolicyStore, type ReloadResult } from './policy-store/index.js';
 import { UrlSigner, awsEndpoint, parseStorageTarget, type StorageCredentials } from './s3/index.js';
 
 /** A wired openraz service: the app, ready to listen, and what it needs to shut down. */
@@ -12,6 +12,7 @@ export interface OpenRazService {
   app: FastifyInstance;
   audit: AuditLog;
   metrics: Metrics;
+  policies: PolicyStore;
   /** Stops accepting requests, waits for the ones in flight and flushes the audit stream. */
   close(): Promise<void>;
 }
@@ -35,37 +36,63 @@ export interface ServiceOptions {
  * @throws LoadError for invalid policies; Error for unreadable key files or a bad endpoint.
  */
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<OpenRazService> {
-  const policies = await loadPolicyDirectory(config.policies.dir);
+  const metrics = createMetrics({ processMetrics: options.processMetrics ?? true });
+  let onReload: (result: ReloadResult) => void = () => {};
+  const policies = await PolicyStore.open({
+    dir: config.policies.dir,
+    matcher: { wildCard: config.policies.wildCard, ignoreCase: config.policies.ignoreCase, pathSeparatorChar: config.policies.pathSeparatorChar },
+    onReload: (result) => onReload(result),
+  });
+  recordPolicySet(metrics, policies.current().info);
   const verifier = await createTokenVerifier(config.jwt);
   const target = parseStorageTarget(config.s3.endpoint ?? awsEndpoint(config.s3.region), config.s3.region, config.s3.forcePathStyle);
   const credentials = options.credentials === undefined ? readCredentialsFromEnvironment(process.env) : options.credentials;
   const signer = credentials ? new UrlSigner(target, credentials) : undefined;
 
-  const metrics = createMetrics({ processMetrics: options.processMetrics ?? true });
-  metrics.policiesLoaded.set(policies.info.policyCount);
-  metrics.policyLoadTime.set(policies.info.loadedAt.getTime() / 1000);
   const audit = createAuditLog(config.audit.destination);
 
   const app = buildApp({
     authority: {
-      policies: () => policies,
+      policies: () => policies.current(),
       signer: () => signer,
       audit,
       metrics,
       signing: config.signing,
     },
     verifier,
-    logger: options.logger ?? { level: config.log.level, redact: REDACTED_LOG_PATHS },
+    logger: options.logger ?? { level: config.log.level, redact: REDACTED_LOG_PATHS, serializers: LOG_SERIALIZERS },
     bodyLimitBytes: config.server.bodyLimitBytes,
-    trustProxy: config.server.trustProxy,
+    trustedProxies: config.server.trustedProxies,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+
+  onReload = (result) => {
+    metrics.policyReloads.inc({ result: result.outcome });
+    if (result.outcome === 'loaded') {
+      recordPolicySet(metrics, policies.current().info);
+      app.log.info({ version: result.version, policyCount: result.policyCount }, 'policies reloaded');
+    } else if (result.outcome === 'failed') {
+      app.log.error({ err: result.error }, 'policy reload failed; the last good policy set keeps serving');
+    }
+  };
+  if (config.policies.watch) policies.watch();
+
+  const { info } = policies.current();
+  app.log.info(
+    { policiesDir: config.policies.dir, policyCount: info.policyCount, policyVersion: info.version, endpoint: `${target.protocol}//${target.hostname}${target.port === undefined ? '' : `:${target.port}`}`, region: target.region },
+    'openraz configured',
+  );
+  if (signer === undefined) {
+    app.log.warn('no storage credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY): /readyz answers 503 and nothing is signed');
+  }
 
   return {
     app,
     audit,
     metrics,
+    policies,
     async close() {
+      await policies.close();
       await app.close();
       await audit.close();
     },

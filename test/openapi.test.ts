@@ -174,7 +174,7 @@ const aliceVerifier: TokenVerifier = {
  * `buildApp` returns still records them all.
  */
 async function buildRecordedApp(): Promise<{ app: FastifyInstance; routes: RegisteredRoute[] }> {
-  const policies = await compilePolicyFiles([{ name: 'tiny.json', text: JSON.stringify(TINY_POLICY_FILE) }], SIGNING_INSTANT);
+  const policies = await compilePolicyFiles([{ name: 'tiny.json', text: JSON.stringify(TINY_POLICY_FILE) }], { now: SIGNING_INSTANT });
   const app = buildApp({ authority: createAuthority(undefined, policies), verifier: rejectingVerifier, now: () => SIGNING_INSTANT });
 
   const routes: RegisteredRoute[] = [];
@@ -288,7 +288,7 @@ t.test('every response documents x-request-id', async (t) => {
 });
 
 t.test('real responses match the spec', async (t) => {
-  const policies = await compilePolicyFiles([{ name: 'tiny.json', text: JSON.stringify(TINY_POLICY_FILE) }], SIGNING_INSTANT);
+  const policies = await compilePolicyFiles([{ name: 'tiny.json', text: JSON.stringify(TINY_POLICY_FILE) }], { now: SIGNING_INSTANT });
   // The signer builds URLs locally; nothing is sent to this endpoint.
   const signer = new UrlSigner(parseStorageTarget('http://127.0.0.1:9000', 'us-east-1', true), {
     accessKeyId: 'AKIAIOSFODNN7EXAMPLE',

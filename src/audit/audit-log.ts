@@ -4,10 +4,15 @@ import type { Writable } from 'node:stream';
 
 /** One audit record: a decision, allowed or denied. It never holds a token, URL, signature or credential. */
 export interface AuditRecord {
+  /** `sign` for /v1/sign, `authorize` for a decision explained without signing. */
+  kind: 'sign' | 'authorize';
   decisionId: string;
   requestId: string;
   user: string;
   groups: readonly string[];
+  roles?: readonly string[];
+  /** The caller, when it asked on behalf of `user`. */
+  requestedBy?: string;
   tokenId?: string;
   operation: string;
   accessType: string;

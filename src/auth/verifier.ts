@@ -5,6 +5,7 @@ import {
   createRemoteJWKSet,
   errors as joseErrors,
   jwtVerify,
+  type JWK,
   type JWTPayload,
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
@@ -85,20 +86,83 @@ async function resolveKeys(jwt: Config['jwt']): Promise<KeyResolver> {
     });
   }
   if (jwt.jwksFile !== undefined) {
-    return createLocalJWKSet(JSON.parse(await readFile(jwt.jwksFile, 'utf8')));
+    const file = jwt.jwksFile;
+    const jwks = await withSetting('jwt.jwksFile', file, async () => JSON.parse(await readFile(file, 'utf8')) as { keys?: JWK[] });
+    checkJwksCoversAlgorithms(jwks, jwt.algorithms, file);
+    return createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
   }
   if (jwt.publicKeyFile !== undefined) {
-    return createPublicKey(await readFile(jwt.publicKeyFile, 'utf8'));
+    const file = jwt.publicKeyFile;
+    const pem = await withSetting('jwt.publicKeyFile', file, () => readFile(file, 'utf8'));
+    if (pem.includes('PRIVATE KEY')) {
+      throw new Error(`jwt.publicKeyFile (${file}) holds a private key; give openraz the public key only`);
+    }
+    const key = await withSetting('jwt.publicKeyFile', file, async () => createPublicKey(pem));
+    const unusable = jwt.algorithms.filter((algorithm) => !keyFitsAlgorithm(key, algorithm));
+    if (unusable.length > 0) {
+      throw new Error(`jwt.publicKeyFile (${file}) is a ${describeKey(key)} key, which cannot verify ${unusable.join(', ')}; fix jwt.algorithms or the key`);
+    }
+    return key;
   }
   if (jwt.secretFile !== undefined) {
-    const secret = (await readFile(jwt.secretFile)).subarray();
-    const trimmed = new TextEncoder().encode(new TextDecoder().decode(secret).trim());
-    if (trimmed.byteLength < MIN_SECRET_BYTES) {
-      throw new Error(`${jwt.secretFile}: the HMAC secret has ${trimmed.byteLength} bytes; use at least ${MIN_SECRET_BYTES}`);
+    const file = jwt.secretFile;
+    const secret = new TextEncoder().encode((await withSetting('jwt.secretFile', file, () => readFile(file, 'utf8'))).trim());
+    if (secret.byteLength < MIN_SECRET_BYTES) {
+      throw new Error(`jwt.secretFile (${file}): the HMAC secret has ${secret.byteLength} bytes; use at least ${MIN_SECRET_BYTES}`);
     }
-    return trimmed;
+    return secret;
   }
   throw new Error('no token key source is configured');
+}
+
+/** Runs a key-loading step and names the setting in its error. */
+async function withSetting<T>(setting: string, file: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw new Error(`${setting} (${file}): ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Curves of the ECDSA algorithms (RFC 7518 section 3.4), as Node and JWK name them. */
+const EC_CURVES: Record<string, { node: string; jwk: string }> = {
+  ES256: { node: 'prime256v1', jwk: 'P-256' },
+  ES384: { node: 'secp384r1', jwk: 'P-384' },
+  ES512: { node: 'secp521r1', jwk: 'P-521' },
+};
+
+function keyFitsAlgorithm(key: KeyObject, algorithm: string): boolean {
+  const type = key.asymmetricKeyType;
+  if (algorithm.startsWith('RS')) return type === 'rsa';
+  if (algorithm.startsWith('PS')) return type === 'rsa' || type === 'rsa-pss';
+  const curve = EC_CURVES[algorithm];
+  if (curve !== undefined) return type === 'ec' && key.asymmetricKeyDetails?.namedCurve === curve.node;
+  if (algorithm === 'Ed25519') return type === 'ed25519';
+  if (algorithm === 'EdDSA') return type === 'ed25519' || type === 'ed448';
+  return false;
+}
+
+function jwkFitsAlgorithm(jwk: JWK, algorithm: string): boolean {
+  if (jwk.alg !== undefined) return jwk.alg === algorithm;
+  if (algorithm.startsWith('RS') || algorithm.startsWith('PS')) return jwk.kty === 'RSA';
+  const curve = EC_CURVES[algorithm];
+  if (curve !== undefined) return jwk.kty === 'EC' && jwk.crv === curve.jwk;
+  return jwk.kty === 'OKP';
+}
+
+/** Rejects a JWKS file in which some configured algorithm has no key that could verify it. */
+function checkJwksCoversAlgorithms(jwks: { keys?: JWK[] }, algorithms: readonly string[], file: string): void {
+  const keys = Array.isArray(jwks.keys) ? jwks.keys : [];
+  if (keys.length === 0) throw new Error(`jwt.jwksFile (${file}) has no keys`);
+  const uncovered = algorithms.filter((algorithm) => !keys.some((jwk) => jwkFitsAlgorithm(jwk, algorithm)));
+  if (uncovered.length > 0) {
+    throw new Error(`jwt.jwksFile (${file}) has no key for ${uncovered.join(', ')}; fix jwt.algorithms or the key set`);
+  }
+}
+
+function describeKey(key: KeyObject): string {
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  return curve === undefined ? (key.asymmetricKeyType ?? 'unknown').toUpperCase() : `${key.asymmetricKeyType?.toUpperCase()} ${curve}`;
 }
 
 function toVerifiedToken(payload: JWTPayload, jwt: Config['jwt']): VerifiedToken {

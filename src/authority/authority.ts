@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditLog, AuditRecord } from '../audit/index.js';
 import type { VerifiedToken } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { OpenRazError } from '../errors/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { Decision, PolicySet } from '../policy/index.js';
-import {
-  describeOperation,
-  validateOperationRequest,
-  type OperationRequest,
-  type PresignedRequest,
-  type S3Operation,
-  type UrlSigner,
-} from '../s3/index.js';
+import type { AccessRequest, AccessType, Decision, PolicySet, Principal, ResourceRequest } from '../policy/index.js';
+import { describeOperation, validateOperationRequest, type OperationRequest, type PresignedRequest, type UrlSigner } from '../s3/index.js';
 
 /** A sign request as the API receives it: one operation plus the URL lifetime. */
 export interface SignRequest extends OperationRequest {
@@ -24,7 +17,7 @@ export interface SignResult extends PresignedRequest {
   policyId: string;
 }
 
-/** Facts about the HTTP call, for the audit line. */
+/** Facts about the HTTP call, for conditions and the audit line. */
 export interface CallContext {
   requestId: string;
   clientIp: string;
@@ -64,22 +57,25 @@ export async function authorizeAndSign(
 
   const operation = describeOperation(request);
   const policies = dependencies.policies();
-  const decision = policies.evaluate({
-    principal: caller,
-    accessType: operation.accessType,
-    resource: operation.resource,
-    context: { clientIp: context.clientIp },
-  });
+  const accessRequest = toAccessRequest(caller, operation.accessType, operation.resource, context, { ...request, expiresInSeconds });
+  const decision = policies.evaluate(accessRequest);
   const decisionId = randomUUID();
   const expiresAt = new Date((Math.floor(context.now.getTime() / 1000) + expiresInSeconds) * 1000);
 
-  recordDecision(dependencies, { caller, operation, decision, decisionId, context, policyVersion: policies.info.version, expiresAt });
+  recordDecision(dependencies, {
+    kind: 'sign',
+    principal: caller,
+    tokenId: caller.tokenId,
+    operation: operation.name,
+    accessRequest,
+    decision,
+    decisionId,
+    context,
+    policyVersion: policies.info.version,
+    ...(decision.allowed ? { expiresAt } : {}),
+  });
   if (!decision.allowed || decision.policyId === undefined) {
-    throw new OpenRazError(
-      'ERR_ACCESS_DENIED',
-      `Access denied: user "${caller.user}" may not ${operation.accessType} ${describeTarget(operation)}.`,
-      { decisionId },
-    );
+    throw new OpenRazError('ERR_ACCESS_DENIED', `Access denied: user "${caller.user}" may not ${operation.accessType} ${describeTarget(operation.resource)}.`, { decisionId });
   }
 
   const stopTimer = dependencies.metrics.signingDuration.startTimer({ operation: operation.name });
@@ -105,46 +101,76 @@ export function resolveExpiry(requested: number | undefined, signing: Config['si
   return requested;
 }
 
-function recordDecision(
-  dependencies: AuthorityDependencies,
-  facts: {
-    caller: VerifiedToken;
-    operation: S3Operation;
-    decision: Decision;
-    decisionId: string;
-    context: CallContext;
-    policyVersion: string;
-    expiresAt: Date;
-  },
-): void {
-  const { caller, operation, decision, decisionId, context } = facts;
-  const { resource } = operation;
+/** Builds the engine's request: the principal, the resource and the request attributes for conditions. */
+export function toAccessRequest(
+  principal: Principal,
+  accessType: AccessType,
+  resource: ResourceRequest,
+  context: CallContext,
+  attributes: { expiresInSeconds?: number; contentType?: string; contentLength?: number },
+): AccessRequest {
+  return {
+    principal: { user: principal.user, groups: principal.groups, ...(principal.roles === undefined ? {} : { roles: principal.roles }) },
+    accessType,
+    resource,
+    context: {
+      clientIp: context.clientIp,
+      time: context.now,
+      ...(attributes.expiresInSeconds === undefined ? {} : { expiresInSeconds: attributes.expiresInSeconds }),
+      ...(attributes.contentType === undefined ? {} : { contentType: attributes.contentType }),
+      ...(attributes.contentLength === undefined ? {} : { contentLength: attributes.contentLength }),
+    },
+  };
+}
+
+/** Facts about one decision, for its audit line and metrics. */
+export interface DecisionFacts {
+  kind: AuditRecord['kind'];
+  principal: Principal;
+  tokenId: string | undefined;
+  /** The user whose token made the call, when it asked on behalf of another principal. */
+  requestedBy?: string;
+  operation: string;
+  accessRequest: AccessRequest;
+  decision: Decision;
+  decisionId: string;
+  context: CallContext;
+  policyVersion: string;
+  expiresAt?: Date;
+}
+
+/** Writes the audit line and counts the decision. */
+export function recordDecision(dependencies: Pick<AuthorityDependencies, 'audit' | 'metrics'>, facts: DecisionFacts): void {
+  const { principal, decision, accessRequest, context } = facts;
+  const { resource } = accessRequest;
   dependencies.metrics.decisions.inc({
     decision: decision.allowed ? 'allow' : 'deny',
-    operation: operation.name,
-    access_type: operation.accessType,
+    operation: facts.operation,
+    access_type: accessRequest.accessType,
   });
   dependencies.audit.write({
-    decisionId,
+    kind: facts.kind,
+    decisionId: facts.decisionId,
     requestId: context.requestId,
-    user: caller.user,
-    groups: caller.groups,
-    ...(caller.tokenId === undefined ? {} : { tokenId: caller.tokenId }),
-    operation: operation.name,
-    accessType: operation.accessType,
+    user: principal.user,
+    groups: principal.groups,
+    ...(principal.roles === undefined || principal.roles.length === 0 ? {} : { roles: principal.roles }),
+    ...(facts.requestedBy === undefined ? {} : { requestedBy: facts.requestedBy }),
+    ...(facts.tokenId === undefined ? {} : { tokenId: facts.tokenId }),
+    operation: facts.operation,
+    accessType: accessRequest.accessType,
     bucket: resource.bucket,
     ...(resource.kind === 'object' ? { key: resource.key } : { prefix: resource.prefix }),
     decision: decision.allowed ? 'allow' : 'deny',
     ...(decision.policyId === undefined ? {} : { policyId: decision.policyId }),
     reason: decision.reason,
-    ...(decision.allowed ? { expiresAt: facts.expiresAt.toISOString() } : {}),
+    ...(facts.expiresAt === undefined ? {} : { expiresAt: facts.expiresAt.toISOString() }),
     clientIp: context.clientIp,
     policyVersion: facts.policyVersion,
   });
 }
 
-function describeTarget(operation: S3Operation): string {
-  const { resource } = operation;
+export function describeTarget(resource: ResourceRequest): string {
   if (resource.kind === 'object') return `s3://${resource.bucket}/${resource.key}`;
   return `the keys under s3://${resource.bucket}/${resource.prefix}`;
 }

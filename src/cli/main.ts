@@ -63,6 +63,10 @@ async function serve(configFile: string | undefined): Promise<number> {
       },
     );
   };
+  process.on('SIGHUP', () => {
+    app.log.info('SIGHUP: reloading policies');
+    void service.policies.reload();
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 

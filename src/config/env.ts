@@ -10,8 +10,12 @@ export const ENVIRONMENT_OVERRIDES: Record<string, { pointer: string; type: Valu
   OPENRAZ_HOST: { pointer: '/server/host', type: 'string' },
   OPENRAZ_PORT: { pointer: '/server/port', type: 'integer' },
   OPENRAZ_BODY_LIMIT_BYTES: { pointer: '/server/bodyLimitBytes', type: 'integer' },
-  OPENRAZ_TRUST_PROXY: { pointer: '/server/trustProxy', type: 'boolean' },
+  OPENRAZ_TRUSTED_PROXIES: { pointer: '/server/trustedProxies', type: 'list' },
   OPENRAZ_POLICIES_DIR: { pointer: '/policies/dir', type: 'string' },
+  OPENRAZ_POLICIES_WATCH: { pointer: '/policies/watch', type: 'boolean' },
+  OPENRAZ_POLICIES_WILDCARD: { pointer: '/policies/wildCard', type: 'boolean' },
+  OPENRAZ_POLICIES_IGNORE_CASE: { pointer: '/policies/ignoreCase', type: 'boolean' },
+  OPENRAZ_POLICIES_PATH_SEPARATOR: { pointer: '/policies/pathSeparatorChar', type: 'string' },
   OPENRAZ_JWT_ISSUER: { pointer: '/jwt/issuer', type: 'string' },
   OPENRAZ_JWT_AUDIENCE: { pointer: '/jwt/audience', type: 'list' },
   OPENRAZ_JWT_ALGORITHMS: { pointer: '/jwt/algorithms', type: 'list' },
@@ -26,6 +30,7 @@ export const ENVIRONMENT_OVERRIDES: Record<string, { pointer: string; type: Valu
   OPENRAZ_JWT_JWKS_TIMEOUT_MS: { pointer: '/jwt/jwksTimeoutMs', type: 'integer' },
   OPENRAZ_JWT_JWKS_COOLDOWN_MS: { pointer: '/jwt/jwksCooldownMs', type: 'integer' },
   OPENRAZ_JWT_JWKS_CACHE_MAX_AGE_MS: { pointer: '/jwt/jwksCacheMaxAgeMs', type: 'integer' },
+  OPENRAZ_JWT_ADMIN_SCOPE: { pointer: '/jwt/adminScope', type: 'string' },
   OPENRAZ_S3_ENDPOINT: { pointer: '/s3/endpoint', type: 'string' },
   OPENRAZ_S3_REGION: { pointer: '/s3/region', type: 'string' },
   OPENRAZ_S3_FORCE_PATH_STYLE: { pointer: '/s3/forcePathStyle', type: 'boolean' },
@@ -37,9 +42,14 @@ export const ENVIRONMENT_OVERRIDES: Record<string, { pointer: string; type: Valu
 
 /**
  * Writes the overrides found in `env` into `config` (a parsed file, or `{}`), creating
- * sections as needed. A value that cannot be parsed is reported, not skipped.
+ * sections as needed, and records in `applied` which variable set which pointer. A value
+ * that cannot be parsed is reported, not skipped.
  */
-export function applyEnvironmentOverrides(config: Record<string, unknown>, env: NodeJS.ProcessEnv): LoadProblem[] {
+export function applyEnvironmentOverrides(
+  config: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  applied: Map<string, string> = new Map(),
+): LoadProblem[] {
   const problems: LoadProblem[] = [];
   for (const [name, { pointer, type }] of Object.entries(ENVIRONMENT_OVERRIDES)) {
     const raw = env[name];
@@ -53,6 +63,7 @@ export function applyEnvironmentOverrides(config: Record<string, unknown>, env: 
     const [section, field] = pointer.slice(1).split('/') as [string, string];
     const target = (config[section] ??= {}) as Record<string, unknown>;
     target[field] = parsed;
+    applied.set(pointer, name);
   }
   return problems;
 }

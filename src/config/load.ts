@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { LoadError, type LoadProblem } from '../errors/index.js';
@@ -45,13 +46,21 @@ export async function loadConfig(file: string | undefined, env: NodeJS.ProcessEn
  */
 export function validateConfigDocument(document: Record<string, unknown>, source: string, env: NodeJS.ProcessEnv): Config {
   const config = structuredClone(document);
-  const problems: LoadProblem[] = applyEnvironmentOverrides(config, env);
+  const fromEnvironment = new Map<string, string>();
+  const problems: LoadProblem[] = applyEnvironmentOverrides(config, env, fromEnvironment);
 
-  if (!validateConfig(config)) problems.push(...ajvErrorsToProblems(source, validateConfig.errors));
+  // A value set by an environment variable is reported under the variable's name.
+  const attribute = (found: LoadProblem[]): LoadProblem[] =>
+    found.map((problem) => {
+      const pointer = [...fromEnvironment.keys()].find((set) => problem.pointer === set || problem.pointer.startsWith(`${set}/`));
+      return pointer === undefined ? problem : { ...problem, source: fromEnvironment.get(pointer)! };
+    });
+
+  if (!validateConfig(config)) problems.push(...attribute(ajvErrorsToProblems(source, validateConfig.errors)));
   if (problems.length > 0) throw new LoadError('invalid configuration', problems);
 
   const valid = config as unknown as Config;
-  problems.push(...checkConsistency(valid, source));
+  problems.push(...attribute(checkConsistency(valid, source)));
   if (problems.length > 0) throw new LoadError('invalid configuration', problems);
   return valid;
 }
@@ -77,8 +86,17 @@ function checkConsistency(config: Config, source: string): LoadProblem[] {
     problems.push({ source, pointer: '/jwt/algorithms', message: 'a shared secret (secretFile) verifies only HS256, HS384 or HS512; remove the other algorithms' });
   }
   if (jwt.secretFile === undefined && hmac.length > 0) {
-    problems.push({ source, pointer: '/jwt/algorithms', message: `${hmac.join(', ')} need a shared secret (secretFile); public keys verify only asymmetric algorithms` });
+    problems.push({ source, pointer: '/jwt/algorithms', message: `${hmac.join(', ')} ${hmac.length === 1 ? 'needs' : 'need'} a shared secret (secretFile), because public keys verify only asymmetric algorithms` });
   }
+
+  config.server.trustedProxies.forEach((entry, index) => {
+    const [address, bits] = entry.split('/') as [string, string | undefined];
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    if (family === 0 || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits))) {
+      problems.push({ source, pointer: `/server/trustedProxies/${index}`, message: `"${entry}" is not an IP address or CIDR block` });
+    }
+  });
 
   if (signing.defaultExpiresSeconds > signing.maxExpiresSeconds) {
     problems.push({

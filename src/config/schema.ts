@@ -27,7 +27,12 @@ export const CONFIG_SCHEMA = {
         host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
         bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 10_485_760, default: 65_536 },
-        trustProxy: { type: 'boolean', default: false },
+        trustedProxies: {
+          type: 'array',
+          default: [],
+          items: { type: 'string', minLength: 1 },
+          description: 'Addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is believed; the client is the nearest address not in this list.',
+        },
       },
     },
     policies: {
@@ -36,6 +41,10 @@ export const CONFIG_SCHEMA = {
       default: {},
       properties: {
         dir: { type: 'string', minLength: 1, default: 'policies' },
+        watch: { type: 'boolean', default: true, description: 'Reload when a file in the directory changes; SIGHUP always reloads.' },
+        wildCard: { type: 'boolean', default: true, description: 'Ranger path matcher option: `*` and `?` are wildcards.' },
+        ignoreCase: { type: 'boolean', default: false, description: 'Ranger path matcher option; S3 keys are case-sensitive.' },
+        pathSeparatorChar: { type: 'string', minLength: 1, maxLength: 1, default: '/' },
       },
     },
     jwt: {
@@ -57,6 +66,7 @@ export const CONFIG_SCHEMA = {
         jwksTimeoutMs: { type: 'integer', minimum: 100, maximum: 60_000, default: 5_000 },
         jwksCooldownMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 30_000 },
         jwksCacheMaxAgeMs: { type: 'integer', minimum: 1_000, default: 600_000 },
+        adminScope: { type: 'string', minLength: 1, default: 'openraz:admin', description: 'Scope (in `scope` or `scp`) that lets a caller ask /v1/authorize on behalf of another principal.' },
       },
     },
     s3: {
@@ -99,8 +109,8 @@ export const CONFIG_SCHEMA = {
 
 /** The validated configuration, with every default filled in. */
 export interface Config {
-  server: { host: string; port: number; bodyLimitBytes: number; trustProxy: boolean };
-  policies: { dir: string };
+  server: { host: string; port: number; bodyLimitBytes: number; trustedProxies: string[] };
+  policies: { dir: string; watch: boolean; wildCard: boolean; ignoreCase: boolean; pathSeparatorChar: string };
   jwt: {
     issuer: string;
     audience: string[];
@@ -116,6 +126,7 @@ export interface Config {
     jwksTimeoutMs: number;
     jwksCooldownMs: number;
     jwksCacheMaxAgeMs: number;
+    adminScope: string;
   };
   s3: { endpoint?: string; region: string; forcePathStyle: boolean };
   signing: { defaultExpiresSeconds: number; maxExpiresSeconds: number };

@@ -16,6 +16,16 @@ export const REDACTED_LOG_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/**
+ * Pino serializers for the diagnostic log. A request is logged by its path only: a query
+ * string can carry a token (`?access_token=`) that the service rejects but must not log.
+ */
+export const LOG_SERIALIZERS = {
+  req(request: { method: string; url: string; id?: string; ip?: string }) {
+    return { method: request.method, path: request.url.split('?')[0], id: request.id, remoteAddress: request.ip };
+  },
+};
+
 export interface AppOptions {
   authority: AuthorityDependencies;
   verifier: TokenVerifier;
@@ -24,7 +34,8 @@ export interface AppOptions {
   /** Pino options for the diagnostic log, or false for none. */
   logger?: FastifyServerOptions['logger'];
   bodyLimitBytes?: number;
-  trustProxy?: boolean;
+  /** Reverse proxies whose X-Forwarded-For is believed, as addresses or CIDR blocks. */
+  trustedProxies?: readonly string[];
 }
 
 /**
@@ -35,7 +46,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimitBytes ?? 65_536,
-    trustProxy: options.trustProxy ?? false,
+    // With a list, the client address is the nearest one in X-Forwarded-For that is not a
+    // trusted proxy; addresses further left, which the client wrote itself, are ignored.
+    trustProxy: options.trustedProxies !== undefined && options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     ajv: {

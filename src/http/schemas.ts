@@ -18,6 +18,8 @@ export const SIGN_REQUEST_SCHEMA = {
     continuationToken: { type: 'string', minLength: 1, maxLength: 4096 },
     startAfter: { type: 'string', minLength: 1, maxLength: 1024 },
     encodingType: { enum: ['url'] },
+    contentType: { type: 'string', minLength: 3, maxLength: 255 },
+    contentLength: { type: 'integer', minimum: 0, maximum: 5_368_709_120 },
     expiresInSeconds: { type: 'integer' },
   },
 } as const;

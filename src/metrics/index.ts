@@ -1,1 +1,1 @@
-export { createMetrics, type Metrics } from './metrics.js';
+export { createMetrics, recordPolicySet, type Metrics } from './metrics.js';

@@ -8,6 +8,8 @@ export interface Metrics {
   requestErrors: Counter<'code'>;
   policiesLoaded: Gauge;
   policyLoadTime: Gauge;
+  policySetInfo: Gauge<'version'>;
+  policyReloads: Counter<'result'>;
 }
 
 /**
@@ -49,5 +51,25 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
       help: 'When the serving policy set was loaded, as a Unix time in seconds.',
       registers: [registry],
     }),
+    policySetInfo: new Gauge({
+      name: 'openraz_policy_set_info',
+      help: 'Always 1; the label version is the SHA-256 of the serving policy files.',
+      labelNames: ['version'] as const,
+      registers: [registry],
+    }),
+    policyReloads: new Counter({
+      name: 'openraz_policy_reloads_total',
+      help: 'Policy reload attempts, by result: loaded, unchanged or failed (the last good set keeps serving).',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
   };
+}
+
+/** Points the policy set gauges at `info`, the set now serving. */
+export function recordPolicySet(metrics: Metrics, info: { version: string; loadedAt: Date; policyCount: number }): void {
+  metrics.policiesLoaded.set(info.policyCount);
+  metrics.policyLoadTime.set(info.loadedAt.getTime() / 1000);
+  metrics.policySetInfo.reset();
+  metrics.policySetInfo.set({ version: info.version }, 1);
 }

@@ -1,36 +1,50 @@
 import { BlockList, isIP } from 'node:net';
 
-/** Request attributes that conditions read. A missing attribute makes its conditions unknown. */
+/** Request attributes that conditions and validity schedules read. */
 export interface RequestContext {
   clientIp?: string;
+  /** The instant of the request; schedules and time-of-day conditions read it. */
+  time?: Date;
+  /** The lifetime the caller asks for the URL, in seconds. */
+  expiresInSeconds?: number;
+  /** The size of an upload, in bytes. */
+  contentLength?: number;
+  /** The media type of an upload, such as `image/png`. */
+  contentType?: string;
 }
 
 /**
  * A condition's result. `unknown` means the request lacks the attribute the condition reads;
- * Ranger treats that as a pass, openraz resolves it towards deny (see `resolveForAllow`).
+ * Ranger treats that as a pass, openraz resolves it towards deny (see evaluate.ts).
  */
 export type ConditionResult = 'true' | 'false' | 'unknown';
 
 export interface CompiledCondition {
   type: string;
+  values: readonly string[];
   evaluate(context: RequestContext): ConditionResult;
 }
 
-/** The condition types openraz implements; any other type is a load error. */
-export const CONDITION_TYPES = ['ip-range'] as const;
+/** Compiles the values of one condition type, or returns a message naming what is wrong. */
+export type ConditionCompiler = (values: readonly string[]) => ((context: RequestContext) => ConditionResult) | string;
 
 /**
- * Compiles a Ranger condition `{ type, values }`.
+ * Compiles a Ranger condition `{ type, values }` with the registered compilers.
  *
  * @returns the condition, or a message naming what is wrong.
  */
-export function compileCondition(type: string, values: readonly string[]): CompiledCondition | string {
-  switch (type) {
-    case 'ip-range':
-      return compileIpRange(values);
-    default:
-      return `unknown condition type "${type}"; openraz implements ${CONDITION_TYPES.map((name) => `"${name}"`).join(', ')}`;
+export function compileCondition(
+  compilers: ReadonlyMap<string, ConditionCompiler>,
+  type: string,
+  values: readonly string[],
+): CompiledCondition | string {
+  const compiler = compilers.get(type);
+  if (compiler === undefined) {
+    return `unknown condition type "${type}"; openraz implements ${[...compilers.keys()].map((name) => `"${name}"`).join(', ')}`;
   }
+  const evaluate = compiler(values);
+  if (typeof evaluate === 'string') return evaluate;
+  return { type, values, evaluate };
 }
 
 /**
@@ -47,26 +61,72 @@ export function evaluateAll(conditions: readonly CompiledCondition[], context: R
   return result;
 }
 
+/** Returns the first condition that is not true, for explanations. */
+export function firstFailing(conditions: readonly CompiledCondition[], context: RequestContext): { condition: CompiledCondition; result: ConditionResult } | undefined {
+  for (const condition of conditions) {
+    const result = condition.evaluate(context);
+    if (result !== 'true') return { condition, result };
+  }
+  return undefined;
+}
+
 /**
  * `ip-range` values are exact addresses, CIDR blocks (IPv4 or IPv6) or Ranger's trailing
  * wildcards such as `10.1.*`, which stand for whole octets.
  */
-function compileIpRange(values: readonly string[]): CompiledCondition | string {
+export const compileIpRange: ConditionCompiler = (values) => {
   const blocks = new BlockList();
   for (const value of values) {
     const problem = addIpRange(blocks, value.trim());
     if (problem !== undefined) return problem;
   }
-  return {
-    type: 'ip-range',
-    evaluate(context) {
-      if (context.clientIp === undefined) return 'unknown';
-      const address = normalizeAddress(context.clientIp);
-      const family = isIP(address);
-      if (family === 0) return 'unknown';
-      return blocks.check(address, family === 4 ? 'ipv4' : 'ipv6') ? 'true' : 'false';
-    },
+  return (context) => {
+    if (context.clientIp === undefined) return 'unknown';
+    const address = normalizeAddress(context.clientIp);
+    const family = isIP(address);
+    if (family === 0) return 'unknown';
+    return blocks.check(address, family === 4 ? 'ipv4' : 'ipv6') ? 'true' : 'false';
   };
+};
+
+/** `max-expires-seconds`: the URL lifetime asked for is at most the value. */
+export const compileMaxExpires: ConditionCompiler = (values) => {
+  const limit = parseSingleInteger('max-expires-seconds', values);
+  if (typeof limit === 'string') return limit;
+  return (context) => (context.expiresInSeconds === undefined ? 'unknown' : context.expiresInSeconds <= limit ? 'true' : 'false');
+};
+
+/** `max-object-size`: the declared upload size is at most the value, in bytes. */
+export const compileMaxObjectSize: ConditionCompiler = (values) => {
+  const limit = parseSingleInteger('max-object-size', values);
+  if (typeof limit === 'string') return limit;
+  return (context) => (context.contentLength === undefined ? 'unknown' : context.contentLength <= limit ? 'true' : 'false');
+};
+
+/** `content-types`: the declared media type is one of the values; `image/*` matches a whole type. */
+export const compileContentTypes: ConditionCompiler = (values) => {
+  const allowed: string[] = [];
+  for (const value of values) {
+    const normalized = value.trim().toLowerCase();
+    if (!/^[a-z0-9!#$&^_.+-]+\/(\*|[a-z0-9!#$&^_.+-]+)$/.test(normalized)) {
+      return `invalid content-types value "${value}"; write a media type such as "image/png" or "image/*"`;
+    }
+    allowed.push(normalized);
+  }
+  return (context) => {
+    if (context.contentType === undefined) return 'unknown';
+    const mediaType = context.contentType.split(';')[0]!.trim().toLowerCase();
+    const wholeType = `${mediaType.split('/')[0]}/*`;
+    return allowed.includes(mediaType) || allowed.includes(wholeType) ? 'true' : 'false';
+  };
+};
+
+function parseSingleInteger(type: string, values: readonly string[]): number | string {
+  const text = values[0]?.trim() ?? '';
+  if (values.length !== 1 || !/^\d{1,15}$/.test(text)) {
+    return `${type} takes one whole number, such as ["3600"]; got ${JSON.stringify(values)}`;
+  }
+  return Number(text);
 }
 
 function addIpRange(blocks: BlockList, value: string): string | undefined {

@@ -1,30 +1,62 @@
-import { evaluateAll, type ConditionResult } from './conditions.js';
+import { evaluateAll, firstFailing, type ConditionResult, type RequestContext } from './conditions.js';
 import type { AccessRequest, CompiledItem, CompiledPolicy, Decision } from './types.js';
 
 /**
- * How an item's conditions must turn out for the item to count. Items that grant (allow
- * items, deny exceptions) need every condition true. Items that restrict (deny items, allow
- * exceptions) also count when a condition is unknown because the request lacks its
- * attribute: a missing attribute must never lift a restriction.
+ * How conditions must turn out for a part of a policy to count. Parts that grant (allow
+ * items, deny exceptions, a policy's allow side) need every condition true. Parts that
+ * restrict (deny items, allow exceptions, deny-all-else) also count when a condition is
+ * unknown because the request lacks its attribute: a missing attribute never lifts a
+ * restriction. Ranger instead treats a missing attribute as a pass.
  */
-type ItemRole = 'grants' | 'restricts';
+type Role = 'grants' | 'restricts';
+
+/** A request with the caller's roles resolved, as the evaluator uses it. */
+export interface ResolvedRequest extends AccessRequest {
+  roles: ReadonlySet<string>;
+}
+
+/** What happened inside one candidate policy, for `explain`. */
+export interface PolicyTrace {
+  policyId: string;
+  policyName: string;
+  priority: number;
+  /** Whether the policy's resources cover the request for allowing and touch it for denying. */
+  resource: { allowApplies: boolean; denyApplies: boolean };
+  validity?: ConditionResult;
+  conditions?: ConditionResult;
+  /** Items whose principal and access type matched, with their conditions' result. */
+  items: ItemTrace[];
+  outcome: 'allow' | 'deny' | 'no opinion';
+  rule?: Decision['rule'];
+  note?: string;
+}
+
+export interface ItemTrace {
+  list: 'policyItems' | 'denyPolicyItems' | 'allowExceptions' | 'denyExceptions';
+  index: number;
+  conditions: ConditionResult;
+  /** The first condition that is not true. */
+  failingCondition?: { type: string; values: readonly string[]; result: ConditionResult };
+  counted: boolean;
+}
 
 type PolicyOutcome = Pick<Decision, 'allowed' | 'rule' | 'itemIndex'>;
 
 /**
- * Decides one request against candidate policies that are sorted by priority, highest first.
+ * Decides one request against candidate policies sorted by priority, highest first.
  *
  * This is Ranger's merge: the highest priority that reaches a result decides, and within
  * that priority a deny beats an allow. When no policy reaches a result the answer is deny.
- * The function is pure: no I/O, no clock, no logging.
+ * The function is pure: no I/O, no clock, no logging. With `trace`, every candidate's
+ * evaluation is recorded there.
  */
-export function decide(candidates: readonly CompiledPolicy[], request: AccessRequest): Decision {
+export function decide(candidates: readonly CompiledPolicy[], request: ResolvedRequest, trace?: PolicyTrace[]): Decision {
   let allowAtPriority: { policy: CompiledPolicy; outcome: PolicyOutcome } | undefined;
 
   for (const policy of candidates) {
     if (allowAtPriority !== undefined && policy.priority < allowAtPriority.policy.priority) break;
 
-    const outcome = evaluatePolicy(policy, request);
+    const outcome = evaluatePolicy(policy, request, trace);
     if (outcome === undefined) continue;
     if (!outcome.allowed) return toDecision(policy, outcome, request);
     allowAtPriority ??= { policy, outcome };
@@ -45,55 +77,108 @@ export function decide(candidates: readonly CompiledPolicy[], request: AccessReq
  * deny exception cancels), then allow items (unless an allow exception cancels), then
  * deny-all-else. Exceptions only cancel; they never grant or deny by themselves.
  *
- * For a list request the policy's allow part applies only when its path covers every key
- * under the prefix, and its deny part applies when its path matches any key under it.
+ * For a list request the policy's allow side applies only when its paths cover every key
+ * under the prefix, and its deny side applies when its paths match any key under it.
  */
-function evaluatePolicy(policy: CompiledPolicy, request: AccessRequest): PolicyOutcome | undefined {
-  const { resource } = request;
-  let allowApplies: boolean;
-  let denyApplies: boolean;
-  if (resource.kind === 'object') {
-    allowApplies = denyApplies = policy.path.matches(resource.key);
-  } else {
-    allowApplies = policy.path.coversPrefix(resource.prefix);
-    denyApplies = allowApplies || policy.path.touchesPrefix(resource.prefix);
-  }
+function evaluatePolicy(policy: CompiledPolicy, request: ResolvedRequest, trace: PolicyTrace[] | undefined): PolicyOutcome | undefined {
+  let { allowApplies, denyApplies } = matchResources(policy, request);
   if (!denyApplies) return undefined;
 
-  // The same rule applies to policy-level conditions: the allow part needs them true, the
-  // deny part applies unless they are false.
-  const policyConditions = evaluateAll(policy.conditions, request.context ?? {});
-  if (policyConditions === 'false') return undefined;
-  allowApplies &&= policyConditions === 'true';
+  const context = request.context ?? {};
+  const record: PolicyTrace | undefined =
+    trace === undefined
+      ? undefined
+      : { policyId: policy.id, policyName: policy.name, priority: policy.priority, resource: { allowApplies, denyApplies }, items: [], outcome: 'no opinion' };
+  trace?.push(record!);
 
-  const denyItem = findItem(policy.denyItems, request, 'restricts');
-  if (denyItem !== undefined && findItem(policy.denyExceptions, request, 'grants') === undefined) {
-    return { allowed: false, rule: 'deny-item', itemIndex: denyItem.index };
+  // Validity schedules and policy-level conditions follow the same rule as item
+  // conditions: the allow side needs them true, the deny side applies unless they are false.
+  const validity = policy.validity === undefined ? 'true' : context.time === undefined ? 'unknown' : policy.validity.isActive(context.time) ? 'true' : 'false';
+  const conditions = evaluateAll(policy.conditions, context);
+  if (record !== undefined) {
+    if (policy.validity !== undefined) record.validity = validity;
+    if (policy.conditions.length > 0) record.conditions = conditions;
+  }
+  if (validity === 'false' || conditions === 'false') return undefined;
+  allowApplies &&= validity === 'true' && conditions === 'true';
+
+  const denyItem = findItem(policy.denyItems, request, 'restricts', 'denyPolicyItems', record);
+  if (denyItem !== undefined && findItem(policy.denyExceptions, request, 'grants', 'denyExceptions', record) === undefined) {
+    return settle(record, { allowed: false, rule: 'deny-item', itemIndex: denyItem.index });
   }
 
-  const allowItem = findItem(policy.allowItems, request, 'grants');
-  const allowed = allowItem !== undefined && findItem(policy.allowExceptions, request, 'restricts') === undefined;
+  const allowItem = findItem(policy.allowItems, request, 'grants', 'policyItems', record);
+  const allowed = allowItem !== undefined && findItem(policy.allowExceptions, request, 'restricts', 'allowExceptions', record) === undefined;
   if (allowed && allowApplies) {
-    return { allowed: true, rule: 'allow-item', itemIndex: allowItem.index };
+    return settle(record, { allowed: true, rule: 'allow-item', itemIndex: allowItem.index });
   }
   if (!allowed && policy.isDenyAllElse) {
-    return { allowed: false, rule: 'deny-all-else' };
+    return settle(record, { allowed: false, rule: 'deny-all-else' });
+  }
+  if (record !== undefined && allowed && !allowApplies) {
+    record.note = 'an allow item matches, but the policy does not cover every key under the prefix, or a schedule or condition is not met';
   }
   return undefined;
 }
 
-function findItem(items: readonly CompiledItem[], request: AccessRequest, role: ItemRole): CompiledItem | undefined {
+function matchResources(policy: CompiledPolicy, request: ResolvedRequest): { allowApplies: boolean; denyApplies: boolean } {
+  const { resource, principal } = request;
+  let allowApplies = false;
+  let denyApplies = false;
+  for (const set of policy.resources) {
+    if (!set.bucket.matches(resource.bucket, principal.user)) continue;
+    if (resource.kind === 'object') {
+      if (set.path.matches(resource.key, principal.user)) return { allowApplies: true, denyApplies: true };
+      continue;
+    }
+    if (set.path.coversPrefix(resource.prefix, principal.user)) return { allowApplies: true, denyApplies: true };
+    denyApplies ||= set.path.touchesPrefix(resource.prefix, principal.user);
+  }
+  return { allowApplies, denyApplies };
+}
+
+function findItem(
+  items: readonly CompiledItem[],
+  request: ResolvedRequest,
+  role: Role,
+  list: ItemTrace['list'],
+  record: PolicyTrace | undefined,
+): CompiledItem | undefined {
   const { user, groups } = request.principal;
+  const context: RequestContext = request.context ?? {};
   for (const item of items) {
     if (!item.accessTypes.has(request.accessType)) continue;
-    if (!(item.everyone || item.users.has(user) || groups.some((group) => item.groups.has(group)))) continue;
-    if (conditionsCount(evaluateAll(item.conditions, request.context ?? {}), role)) return item;
+    if (!(item.everyone || item.users.has(user) || groups.some((group) => item.groups.has(group)) || hasAny(item.roles, request.roles))) continue;
+
+    const conditions = evaluateAll(item.conditions, context);
+    const counted = conditions === 'true' || (conditions === 'unknown' && role === 'restricts');
+    if (record !== undefined) {
+      const failing = firstFailing(item.conditions, context);
+      record.items.push({
+        list,
+        index: item.index,
+        conditions,
+        counted,
+        ...(failing === undefined ? {} : { failingCondition: { type: failing.condition.type, values: failing.condition.values, result: failing.result } }),
+      });
+    }
+    if (counted) return item;
   }
   return undefined;
 }
 
-function conditionsCount(result: ConditionResult, role: ItemRole): boolean {
-  return result === 'true' || (result === 'unknown' && role === 'restricts');
+function hasAny(wanted: ReadonlySet<string>, present: ReadonlySet<string>): boolean {
+  if (wanted.size === 0 || present.size === 0) return false;
+  for (const name of present) if (wanted.has(name)) return true;
+  return false;
+}
+
+function settle(record: PolicyTrace | undefined, outcome: PolicyOutcome): PolicyOutcome {
+  if (record !== undefined) {
+    record.outcome = outcome.allowed ? 'allow' : 'deny';
+    record.rule = outcome.rule;
+  }
+  return outcome;
 }
 
 function toDecision(policy: CompiledPolicy, outcome: PolicyOutcome, request: AccessRequest): Decision {

@@ -1,7 +1,8 @@
 /**
  * Ranger-style wildcard patterns: `*` matches any run of characters and `?` matches exactly
- * one, and both also match the path separator, as in Ranger's path matcher. There is no
- * escape for a literal `*` or `?`, again as in Ranger.
+ * one code point, and both also match the path separator, as in Ranger's path matcher. There
+ * is no escape for a literal `*` or `?`, again as in Ranger. The macro `{USER}` stands for the
+ * requesting user's name, taken literally even when it contains `*` or `?`.
  *
  * A pattern is compiled twice: to a regular expression for matching whole keys, and to a
  * token list that an NFA walks to answer prefix questions for list requests.
@@ -18,7 +19,12 @@ export interface GlobOptions {
   ignoreCase: boolean;
   /** Ranger's `pathSeparatorChar`, `/` for S3 paths. */
   separator: string;
+  /** Ranger's `wildCard`: when false, `*` and `?` are literal characters. */
+  wildCard?: boolean;
 }
+
+/** Ranger's macro for the requesting user's name in path values and item users. */
+export const USER_MACRO = '{USER}';
 
 // The characters with a meaning in a `u`-mode regular expression; `-` is not one outside a class.
 const REGEX_SPECIAL = /[.*+?^${}()|[\]\\/]/g;
@@ -26,6 +32,22 @@ const REGEX_SPECIAL = /[.*+?^${}()|[\]\\/]/g;
 /** Returns true when `value` contains a character with wildcard meaning. */
 export function hasWildcard(value: string): boolean {
   return value.includes('*') || value.includes('?');
+}
+
+/**
+ * Returns the literal start of a pattern: the text before its first wildcard or macro. Every
+ * string the pattern matches starts with it, which is what the policy index relies on.
+ */
+export function literalPrefix(pattern: string, wildCard = true): string {
+  let end = pattern.indexOf(USER_MACRO);
+  if (end === -1) end = pattern.length;
+  if (wildCard) {
+    for (const special of ['*', '?']) {
+      const at = pattern.indexOf(special);
+      if (at !== -1 && at < end) end = at;
+    }
+  }
+  return pattern.slice(0, end);
 }
 
 export class Glob {
@@ -36,22 +58,11 @@ export class Glob {
   /** `starTail[j]` is true when token j and every token after it are `*`. */
   private readonly starTail: readonly boolean[];
 
-  constructor(pattern: string, options: GlobOptions) {
+  /** `user` replaces the `{USER}` macro; without it the macro stays literal text. */
+  constructor(pattern: string, options: GlobOptions, user?: string) {
     this.pattern = pattern;
     this.options = options;
-
-    // Ranger appends `*` to a recursive value that ends with the separator, so that
-    // `home/` covers `home/x` but not `home` itself.
-    let effective = options.ignoreCase ? pattern.toLowerCase() : pattern;
-    if (options.recursive && effective.endsWith(options.separator)) {
-      effective += '*';
-    }
-
-    this.tokens = Array.from(effective, (char): Token => {
-      if (char === '*') return { kind: 'run' };
-      if (char === '?') return { kind: 'one' };
-      return { kind: 'literal', codePoint: char };
-    });
+    this.tokens = tokenize(pattern, options, user);
     const starTail: boolean[] = new Array<boolean>(this.tokens.length + 1).fill(false);
     for (let j = this.tokens.length - 1; j >= 0; j--) {
       starTail[j] = this.tokens[j]!.kind === 'run' && (j === this.tokens.length - 1 || starTail[j + 1]!);
@@ -130,4 +141,29 @@ export class Glob {
     }
     return states;
   }
+}
+
+function tokenize(pattern: string, options: GlobOptions, user: string | undefined): Token[] {
+  const wildCard = options.wildCard ?? true;
+  const fold = (text: string): string => (options.ignoreCase ? text.toLowerCase() : text);
+  const tokens: Token[] = [];
+
+  let index = 0;
+  while (index < pattern.length) {
+    if (user !== undefined && pattern.startsWith(USER_MACRO, index)) {
+      for (const char of fold(user)) tokens.push({ kind: 'literal', codePoint: char });
+      index += USER_MACRO.length;
+      continue;
+    }
+    const char = String.fromCodePoint(pattern.codePointAt(index)!);
+    index += char.length;
+    if (wildCard && char === '*') tokens.push({ kind: 'run' });
+    else if (wildCard && char === '?') tokens.push({ kind: 'one' });
+    else for (const folded of fold(char)) tokens.push({ kind: 'literal', codePoint: folded });
+  }
+
+  // Ranger appends `*` to a recursive value that ends with the separator, so that `home/`
+  // covers `home/x` but not `home` itself.
+  if (options.recursive && pattern.endsWith(options.separator)) tokens.push({ kind: 'run' });
+  return tokens;
 }

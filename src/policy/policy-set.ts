@@ -1,5 +1,7 @@
-import { decide } from './evaluate.js';
+import { decide, type PolicyTrace, type ResolvedRequest } from './evaluate.js';
 import { hasWildcard } from './glob.js';
+import { PathIndex } from './policy-index.js';
+import type { RoleDirectory } from './roles.js';
 import type { AccessRequest, CompiledPolicy, Decision } from './types.js';
 
 /** Facts about a loaded policy set, for `/readyz`, metrics and audit lines. */
@@ -11,44 +13,99 @@ export interface PolicySetInfo {
   policyCount: number;
 }
 
+/** Ranger's path matcher options, set for the whole service. */
+export interface MatcherOptions {
+  /** `*` and `?` are wildcards; Ranger's default is true. */
+  wildCard: boolean;
+  /** Paths match case-insensitively; Ranger's default is true, openraz's false (S3 keys are case-sensitive). */
+  ignoreCase: boolean;
+  /** Ranger's `pathSeparatorChar`. */
+  pathSeparatorChar: string;
+}
+
+export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = { wildCard: true, ignoreCase: false, pathSeparatorChar: '/' };
+
+/** A decision together with the evaluation of every candidate policy. */
+export interface Explanation {
+  decision: Decision;
+  roles: readonly string[];
+  candidates: readonly PolicyTrace[];
+}
+
 /**
- * An immutable, indexed set of enabled policies. Policies whose bucket resource is a list of
- * literal names are indexed by name; the others are tried for every bucket.
+ * An immutable, indexed set of enabled policies with the role directory they refer to.
+ * Policies are indexed by bucket name (when their bucket values are literal) and by the
+ * literal start of their path values.
  */
 export class PolicySet {
   readonly info: PolicySetInfo;
-  private readonly byBucket = new Map<string, CompiledPolicy[]>();
-  private readonly anyBucket: CompiledPolicy[] = [];
+  /** Every enabled policy, in evaluation order. */
+  readonly policies: readonly CompiledPolicy[];
+  readonly roles: RoleDirectory;
+  readonly matcher: MatcherOptions;
+  private readonly byBucket = new Map<string, PathIndex>();
+  /** Policies whose bucket values have wildcards or are excludes; their bucket is checked per request. */
+  private readonly anyBucket: PathIndex;
 
   /** `policies` must already be in evaluation order: priority descending, then load order. */
-  constructor(policies: readonly CompiledPolicy[], info: PolicySetInfo) {
+  constructor(policies: readonly CompiledPolicy[], roles: RoleDirectory, matcher: MatcherOptions, info: PolicySetInfo) {
     this.info = info;
+    this.policies = policies;
+    this.roles = roles;
+    this.matcher = matcher;
+    this.anyBucket = new PathIndex(matcher.ignoreCase);
+
     for (const policy of policies) {
-      const { bucket } = policy;
-      if (bucket.excludes || bucket.values.some(hasWildcard)) {
-        this.anyBucket.push(policy);
-        continue;
-      }
-      for (const name of new Set(bucket.values)) {
-        const list = this.byBucket.get(name);
-        if (list === undefined) this.byBucket.set(name, [policy]);
-        else list.push(policy);
+      for (const set of policy.resources) {
+        const literalBuckets = !set.bucket.excludes && !set.bucket.values.some((value) => hasWildcard(value) || value.includes('{'));
+        const indexes = literalBuckets ? set.bucket.values.map((name) => this.bucketIndex(name)) : [this.anyBucket];
+        for (const index of new Set(indexes)) index.add(policy, set.path.values, set.path.excludes, matcher.wildCard);
       }
     }
+    for (const index of [...this.byBucket.values(), this.anyBucket]) index.seal();
   }
 
-  /** Decides one request. Pure: no I/O and no clock. */
+  /** Decides one request. Pure: no I/O; the time, if any, comes in the request context. */
   evaluate(request: AccessRequest): Decision {
-    return decide(this.candidates(request.resource.bucket), request);
+    const resolved = this.resolve(request);
+    return decide(this.candidates(resolved), resolved);
   }
 
-  /** Returns the policies whose bucket resource matches `bucket`, in evaluation order. */
-  private candidates(bucket: string): CompiledPolicy[] {
-    const literal = this.byBucket.get(bucket) ?? [];
-    const patterned = this.anyBucket.filter((policy) => policy.bucket.matches(bucket));
-    if (patterned.length === 0) return literal;
-    if (literal.length === 0) return patterned;
-    return [...literal, ...patterned].sort(compareEvaluationOrder);
+  /** Decides one request and records how each candidate policy was evaluated. */
+  explain(request: AccessRequest): Explanation {
+    const resolved = this.resolve(request);
+    const candidates: PolicyTrace[] = [];
+    const decision = decide(this.candidates(resolved), resolved, candidates);
+    return { decision, roles: [...resolved.roles].sort(), candidates };
+  }
+
+  private resolve(request: AccessRequest): ResolvedRequest {
+    const { principal } = request;
+    return { ...request, roles: this.roles.rolesOf(principal.user, principal.groups, principal.roles) };
+  }
+
+  /** Returns the policies that can match the request, in evaluation order. */
+  private candidates(request: ResolvedRequest): CompiledPolicy[] {
+    const { resource } = request;
+    const found = new Set<CompiledPolicy>();
+    const collect = (index: PathIndex): void => {
+      if (resource.kind === 'object') index.collectForKey(resource.key, found);
+      else index.collectForPrefix(resource.prefix, found);
+    };
+
+    const literal = this.byBucket.get(resource.bucket);
+    if (literal !== undefined) collect(literal);
+    collect(this.anyBucket);
+    return [...found].sort(compareEvaluationOrder);
+  }
+
+  private bucketIndex(name: string): PathIndex {
+    let index = this.byBucket.get(name);
+    if (index === undefined) {
+      index = new PathIndex(this.matcher.ignoreCase);
+      this.byBucket.set(name, index);
+    }
+    return index;
   }
 }
 

@@ -98,20 +98,7 @@ export const POLICY_FILE_SCHEMA = {
           }
         },
         "resources": {
-          "type": "object",
-          "required": [
-            "bucket",
-            "path"
-          ],
-          "additionalProperties": false,
-          "properties": {
-            "bucket": {
-              "$ref": "#/definitions/resource"
-            },
-            "path": {
-              "$ref": "#/definitions/resource"
-            }
-          }
+          "$ref": "#/definitions/resources"
         },
         "policyItems": {
           "$ref": "#/definitions/items"
@@ -130,11 +117,17 @@ export const POLICY_FILE_SCHEMA = {
         },
         "validitySchedules": {
           "type": "array",
-          "description": "Not supported yet, must be empty."
+          "description": "When the policy applies: it applies while any schedule is active. Fields startTime and endTime (yyyy/MM/dd HH:mm:ss), timeZone, recurrences.",
+          "items": {
+            "type": "object"
+          }
         },
         "additionalResources": {
           "type": "array",
-          "description": "Not supported yet, must be empty."
+          "description": "More resource maps; the policy matches a request when its resources or any of these match.",
+          "items": {
+            "$ref": "#/definitions/resources"
+          }
         },
         "dataMaskPolicyItems": {
           "type": "array",
@@ -226,7 +219,7 @@ export const POLICY_FILE_SCHEMA = {
     },
     "conditions": {
       "type": "array",
-      "description": "Conditions that must all hold. Types: ip-range (addresses, CIDR blocks, or wildcards such as 10.1.*). A condition whose request attribute is missing never helps the request: it fails for allow items and deny exceptions, and holds for deny items and allow exceptions.",
+      "description": "Conditions that must all hold. Types: ip-range (addresses, CIDR blocks, or wildcards such as 10.1.*), time-of-day (\"09:00-17:00 Europe/Berlin\"), max-expires-seconds, max-object-size (bytes), content-types (\"image/png\", \"image/*\"). A condition whose request attribute is missing never helps the request: it fails for allow items and deny exceptions, and holds for deny items and allow exceptions.",
       "items": {
         "type": "object",
         "required": [
@@ -287,7 +280,8 @@ export const POLICY_FILE_SCHEMA = {
           "items": {
             "type": "string",
             "minLength": 1
-          }
+          },
+          "description": "User names; {USER} means every user."
         },
         "groups": {
           "type": "array",
@@ -302,7 +296,7 @@ export const POLICY_FILE_SCHEMA = {
             "type": "string",
             "minLength": 1
           },
-          "description": "Not supported yet, must be empty."
+          "description": "Roles defined in roles.json next to the policy files; nested roles count."
         },
         "conditions": {
           "$ref": "#/definitions/conditions"
@@ -312,6 +306,76 @@ export const POLICY_FILE_SCHEMA = {
           "description": "Accepted and ignored: openraz has no policy administration API."
         }
       }
+    },
+    "resources": {
+      "type": "object",
+      "required": [
+        "bucket",
+        "path"
+      ],
+      "additionalProperties": false,
+      "properties": {
+        "bucket": {
+          "$ref": "#/definitions/resource"
+        },
+        "path": {
+          "$ref": "#/definitions/resource"
+        }
+      }
     }
   }
+} as const;
+
+/**
+ * The JSON Schema of `roles.json`. Members are names, or Ranger's `{ "name", "isAdmin" }`
+ * objects as in a Ranger role export.
+ */
+export const ROLES_FILE_SCHEMA = {
+  type: 'object',
+  required: ['roles'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    roles: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          description: { type: 'string' },
+          users: { $ref: '#/definitions/members' },
+          groups: { $ref: '#/definitions/members' },
+          roles: { $ref: '#/definitions/members' },
+          id: { type: 'integer' },
+          isEnabled: { type: 'boolean' },
+          options: { type: 'object' },
+          createdByUser: { type: 'string' },
+          createdBy: { type: 'string' },
+          updatedBy: { type: 'string' },
+          createTime: { type: ['integer', 'string'] },
+          updateTime: { type: ['integer', 'string'] },
+          version: { type: 'integer' },
+          guid: { type: 'string' },
+        },
+      },
+    },
+  },
+  definitions: {
+    members: {
+      type: 'array',
+      items: {
+        anyOf: [
+          { type: 'string', minLength: 1 },
+          {
+            type: 'object',
+            required: ['name'],
+            additionalProperties: false,
+            properties: { name: { type: 'string', minLength: 1 }, isAdmin: { type: 'boolean' } },
+          },
+        ],
+      },
+    },
+  },
 } as const;

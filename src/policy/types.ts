@@ -16,10 +16,22 @@ export interface CompiledItem {
   accessTypes: ReadonlySet<AccessType>;
   users: ReadonlySet<string>;
   groups: ReadonlySet<string>;
-  /** True when the item names the group `public`, which every user is in. */
+  roles: ReadonlySet<string>;
+  /** True when the item names the group `public` or the user `{USER}`: every user. */
   everyone: boolean;
   /** Conditions that must all hold for the item to apply. */
   conditions: readonly CompiledCondition[];
+}
+
+/** One resource map of a policy: its `resources`, or one entry of `additionalResources`. */
+export interface ResourceSet {
+  bucket: ResourceMatcher;
+  path: ResourceMatcher;
+}
+
+/** Decides whether a policy's validity schedules allow it at an instant. */
+export interface ValidityPredicate {
+  isActive(now: Date): boolean;
 }
 
 /** A policy after loading: validated, defaulted and compiled. */
@@ -33,20 +45,24 @@ export interface CompiledPolicy {
   /** The file the policy was loaded from and its JSON pointer there. */
   source: string;
   pointer: string;
-  bucket: ResourceMatcher;
-  path: ResourceMatcher;
+  /** The policy matches a request when any of these resource sets matches. */
+  resources: readonly ResourceSet[];
   /** Policy-level conditions that must all hold for the policy to apply. */
   conditions: readonly CompiledCondition[];
+  /** Absent when the policy has no validity schedules. */
+  validity?: ValidityPredicate;
   allowItems: readonly CompiledItem[];
   denyItems: readonly CompiledItem[];
   allowExceptions: readonly CompiledItem[];
   denyExceptions: readonly CompiledItem[];
 }
 
-/** Who is asking: the verified token's user and groups. */
+/** Who is asking: the verified token's user and groups, and any roles given with the request. */
 export interface Principal {
   user: string;
   groups: readonly string[];
+  /** Roles named in the request itself (policy tests); roles from the roles file are added. */
+  roles?: readonly string[];
 }
 
 /**
@@ -61,7 +77,7 @@ export interface AccessRequest {
   principal: Principal;
   accessType: AccessType;
   resource: ResourceRequest;
-  /** Attributes for conditions; a missing one never helps the request. */
+  /** Attributes for conditions and schedules; a missing one never helps the request. */
   context?: RequestContext;
 }
 

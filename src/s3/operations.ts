@@ -15,6 +15,10 @@ export interface OperationRequest {
   continuationToken?: string;
   startAfter?: string;
   encodingType?: 'url';
+  /** PutObject only: the media type, signed as the `Content-Type` header. */
+  contentType?: string;
+  /** PutObject only: the exact size in bytes, signed as the `Content-Length` header. */
+  contentLength?: number;
 }
 
 /** One S3 request, described completely enough to authorize and sign it. */
@@ -25,6 +29,8 @@ export interface S3Operation {
   resource: ResourceRequest;
   /** Operation parameters to sign into the URL, by their S3 query names. */
   query: Record<string, string>;
+  /** Headers to sign; the caller must send them exactly. Names are lower case. */
+  headers: Record<string, string>;
 }
 
 interface OperationSpec {
@@ -51,6 +57,7 @@ export function describeOperation(request: OperationRequest): S3Operation {
       accessType: 'list',
       resource: { kind: 'prefix', bucket: request.bucket, prefix: request.prefix ?? '' },
       query: listQuery(request),
+      headers: {},
     };
   }
 
@@ -61,6 +68,7 @@ export function describeOperation(request: OperationRequest): S3Operation {
     accessType: spec.accessType,
     resource: { kind: 'object', bucket: request.bucket, key: request.key ?? '' },
     query: {},
+    headers: uploadHeaders(request),
   };
 }
 
@@ -74,4 +82,15 @@ function listQuery(request: OperationRequest): Record<string, string> {
   if (request.startAfter !== undefined) query['start-after'] = request.startAfter;
   if (request.encodingType !== undefined) query['encoding-type'] = request.encodingType;
   return query;
+}
+
+/**
+ * A declared upload type and size are signed as headers, so S3 rejects an upload that sends
+ * another type or size than the one the policies checked.
+ */
+function uploadHeaders(request: OperationRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (request.contentType !== undefined) headers['content-type'] = request.contentType;
+  if (request.contentLength !== undefined) headers['content-length'] = String(request.contentLength);
+  return headers;
 }

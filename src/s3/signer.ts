@@ -82,7 +82,7 @@ export class UrlSigner {
       query: { ...operation.query },
       // S3 verifies a presigned URL against UNSIGNED-PAYLOAD; without this header the
       // signer would hash an empty body into the signature.
-      headers: { host, [CONTENT_SHA256_HEADER]: UNSIGNED_PAYLOAD },
+      headers: { ...operation.headers, host, [CONTENT_SHA256_HEADER]: UNSIGNED_PAYLOAD },
     });
     const signed = await this.signer.presign(request, {
       expiresIn: expiresInSeconds,
@@ -99,7 +99,7 @@ export class UrlSigner {
     return {
       method: operation.method,
       url: `${this.target.protocol}//${host}${path}?${query}`,
-      headers: {},
+      headers: { ...operation.headers },
       expiresAt: new Date((signedSeconds + expiresInSeconds) * 1000),
     };
   }

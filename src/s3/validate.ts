@@ -24,6 +24,9 @@ export function validateOperationRequest(request: OperationRequest): void {
     checkKeyText('startAfter', request.startAfter);
     checkText('delimiter', request.delimiter);
     checkText('continuationToken', request.continuationToken);
+    for (const field of ['contentType', 'contentLength'] as const) {
+      if (request[field] !== undefined) throw invalidField(field, `"${field}" describes an upload; only PutObject takes it.`);
+    }
     return;
   }
 
@@ -36,7 +39,21 @@ export function validateOperationRequest(request: OperationRequest): void {
     }
   }
   checkKeyText('key', request.key);
+
+  if (request.operation !== 'PutObject') {
+    for (const field of ['contentType', 'contentLength'] as const) {
+      if (request[field] !== undefined) {
+        throw invalidField(field, `"${field}" describes an upload; only PutObject takes it.`);
+      }
+    }
+  }
+  if (request.contentType !== undefined && !MEDIA_TYPE.test(request.contentType)) {
+    throw invalidField('contentType', 'Field "contentType" must be a media type such as "image/png", optionally with parameters.');
+  }
 }
+
+/** A media type as in RFC 9110 section 8.3.1, with optional parameters. */
+const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\\\r\n]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
 
 /** S3's bucket naming rules beyond the character set, which the schema checks. */
 function checkBucketName(bucket: string): void {

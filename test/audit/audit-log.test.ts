@@ -5,6 +5,7 @@ import t from 'tap';
 import { createAuditLog, type AuditRecord } from '../../src/audit/index.js';
 
 const record: AuditRecord = {
+  kind: 'sign',
   decisionId: 'd-1',
   requestId: 'r-1',
   user: 'bob',

@@ -115,3 +115,26 @@ t.test('bearer header parsing', async (t) => {
     t.throws(() => extractBearerToken(header), { code: 'ERR_AUTH_TOKEN_MISSING' }, String(header));
   }
 });
+
+t.test('key files must fit the algorithms', async (t) => {
+  const { generateKeyPair, exportSPKI, exportPKCS8, exportJWK } = await import('jose');
+  const { writeFile } = await import('node:fs/promises');
+  const ec = await generateKeyPair('ES256', { extractable: true });
+  const ecPem = `${keys.dir}/ec.pem`;
+  await writeFile(ecPem, await exportSPKI(ec.publicKey));
+  await t.rejects(createTokenVerifier(jwtConfig({ jwksFile: undefined, publicKeyFile: ecPem })), /EC prime256v1 key, which cannot verify RS256/);
+  t.equal(typeof (await createTokenVerifier(jwtConfig({ jwksFile: undefined, publicKeyFile: ecPem, algorithms: ['ES256'] }))).verify, 'function');
+
+  const privatePem = `${keys.dir}/private.pem`;
+  await writeFile(privatePem, await exportPKCS8(ec.privateKey));
+  await t.rejects(createTokenVerifier(jwtConfig({ jwksFile: undefined, publicKeyFile: privatePem, algorithms: ['ES256'] })), /holds a private key/);
+
+  await t.rejects(createTokenVerifier(jwtConfig({ jwksFile: undefined, publicKeyFile: `${keys.dir}/missing.pem` })), /^jwt\.publicKeyFile \(.*missing\.pem\): ENOENT/);
+
+  const ecJwks = `${keys.dir}/ec-jwks.json`;
+  await writeFile(ecJwks, JSON.stringify({ keys: [{ ...(await exportJWK(ec.publicKey)), kid: 'e1' }] }));
+  await t.rejects(createTokenVerifier(jwtConfig({ jwksFile: ecJwks })), /has no key for RS256/);
+  const empty = `${keys.dir}/empty-jwks.json`;
+  await writeFile(empty, JSON.stringify({ keys: [] }));
+  await t.rejects(createTokenVerifier(jwtConfig({ jwksFile: empty })), /has no keys/);
+});

@@ -134,3 +134,20 @@ t.test('unbounded clock tolerance is rejected', async (t) => {
   const negative = problemsOf({ jwt: { ...minimal.jwt, clockToleranceSeconds: -1 } });
   t.equal(negative[0]?.pointer, '/jwt/clockToleranceSeconds');
 });
+
+t.test('environment values are blamed on their variable', async (t) => {
+  const range = problemsOf(minimal, { OPENRAZ_JWT_CLOCK_TOLERANCE_SECONDS: '301' });
+  t.same(range.map((problem) => `${problem.source}#${problem.pointer}`), ['OPENRAZ_JWT_CLOCK_TOLERANCE_SECONDS#/jwt/clockToleranceSeconds']);
+  const proxies = problemsOf(minimal, { OPENRAZ_TRUSTED_PROXIES: '10.0.0.1,not-an-ip' });
+  t.same(proxies.map((problem) => `${problem.source}#${problem.pointer}`), ['OPENRAZ_TRUSTED_PROXIES#/server/trustedProxies/1']);
+  const fromFile = problemsOf({ ...minimal, jwt: { ...minimal.jwt, clockToleranceSeconds: 301 } });
+  t.equal(fromFile[0]?.source, 'config.yaml', 'a file value stays blamed on the file');
+});
+
+t.test('trusted proxies are addresses or CIDR blocks', async (t) => {
+  const config = validateConfigDocument({ ...minimal, server: { trustedProxies: ['10.0.0.0/8', '::1', '192.0.2.7'] } }, 'config.yaml', {});
+  t.same(config.server.trustedProxies, ['10.0.0.0/8', '::1', '192.0.2.7']);
+  t.same(validateConfigDocument(minimal, 'config.yaml', {}).server.trustedProxies, [], 'none by default');
+  const bad = problemsOf({ ...minimal, server: { trustedProxies: ['10.0.0.0/33'] } });
+  t.equal(bad[0]?.pointer, '/server/trustedProxies/0');
+});

@@ -82,10 +82,9 @@ t.test('unknown fields are load errors naming the field', async (t) => {
 t.test('unsupported Ranger features are load errors', async (t) => {
   const cases: [field: string, value: unknown, pointer: string][] = [
     ['conditions', [{ type: 'script', values: ['true'] }], '/policies/0/conditions/0'],
-    ['validitySchedules', [{ startTime: '2026/01/01 00:00:00' }], '/policies/0/validitySchedules'],
     ['dataMaskPolicyItems', [{ accesses: [{ type: 'read' }] }], '/policies/0/dataMaskPolicyItems'],
     ['rowFilterPolicyItems', [{}], '/policies/0/rowFilterPolicyItems'],
-    ['additionalResources', [{}], '/policies/0/additionalResources'],
+    ['additionalResources', [{ bucket: { values: ['b'] }, path: { values: ['/x'] } }], '/policies/0/additionalResources/0/path/values/0'],
     ['zoneName', 'finance', '/policies/0/zoneName'],
     ['policyType', 1, '/policies/0/policyType'],
   ];
@@ -96,10 +95,15 @@ t.test('unsupported Ranger features are load errors', async (t) => {
   }
 
   const roles = await problemsOf({ policies: [{ ...valid, denyPolicyItems: [{ users: ['x'], accesses: [{ type: 'read' }], roles: ['admins'] }] }] });
-  t.equal(roles[0]?.pointer, '/policies/0/denyPolicyItems/0/roles', 'item roles');
+  t.equal(roles[0]?.pointer, '/policies/0/denyPolicyItems/0/roles/0', 'an undefined role');
+  t.match(roles[0]?.message, /role "admins" is not defined in roles.json/);
 
-  const macro = await problemsOf({ policies: [{ ...valid, resources: { bucket: { values: ['bkt'] }, path: { values: ['home/{USER}/'] } } }] });
-  t.equal(macro[0]?.pointer, '/policies/0/resources/path/values/0');
+  const owner = await problemsOf({ policies: [{ ...valid, resources: { bucket: { values: ['bkt'] }, path: { values: ['home/{OWNER}/'] } } }] });
+  t.equal(owner[0]?.pointer, '/policies/0/resources/path/values/0', 'the owner macro');
+  const userInBucket = await problemsOf({ policies: [{ ...valid, resources: { bucket: { values: ['{USER}'] }, path: { values: ['*'] } } }] });
+  t.equal(userInBucket[0]?.pointer, '/policies/0/resources/bucket/values/0', 'the user macro in a bucket');
+  const userMacro = await problemsOf({ policies: [{ ...valid, resources: { bucket: { values: ['bkt'] }, path: { values: ['home/{USER}/'] } } }] });
+  t.same(userMacro, [], 'the user macro in a path');
 });
 
 t.test('conditions are checked at load time', async (t) => {
@@ -158,7 +162,7 @@ t.test('loading a directory', async (t) => {
   await writeFile(path.join(dir, 'schema.json'), '{"not": "a policy file"}');
   await writeFile(path.join(dir, 'notes.txt'), 'ignored');
   await writeFile(path.join(dir, 'a.json'), JSON.stringify({ policies: [valid] }));
-  const set = await loadPolicyDirectory(dir, new Date('2026-01-02T00:00:00Z'));
+  const set = await loadPolicyDirectory(dir, { now: new Date('2026-01-02T00:00:00Z') });
   t.equal(set.info.policyCount, 1);
   t.same(set.info.files, [path.join(dir, 'a.json')], 'schema.json and other files are skipped');
   t.match(set.info.version, /^[0-9a-f]{64}$/);
@@ -178,4 +182,21 @@ t.test('published schema equals the loader schema', async (t) => {
   const { POLICY_FILE_SCHEMA } = await import('../../src/policy/index.js');
   const published = JSON.parse(await readFile(path.join(import.meta.dirname, '../../policies/schema.json'), 'utf8')) as unknown;
   t.same(published, POLICY_FILE_SCHEMA, 'run npm run write-policy-schema after changing src/policy/schema.ts');
+});
+
+t.test('problems of every kind come in one load', async (t) => {
+  const problems = await problemsOf({
+    policies: [
+      { ...valid, id: 1, policyItems: [{ users: ['bob'], accesses: [{ type: 'admin' }] }] },
+      { ...valid, id: 2, resources: { bucket: { values: ['bkt'] }, path: { values: ['/lead'] } } },
+      { ...valid, id: 2 },
+      { ...valid, id: 3, policyItems: [{ users: ['bob'], accesses: [{ type: 'read' }], conditions: [{ type: 'ip-range', values: ['nowhere'] }] }] },
+    ],
+  });
+  t.same(problems.map((problem) => problem.pointer).sort(), [
+    '/policies/0/policyItems/0/accesses/0/type',
+    '/policies/1/resources/path/values/0',
+    '/policies/2/id',
+    '/policies/3/policyItems/0/conditions/0',
+  ]);
 });

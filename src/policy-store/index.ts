@@ -1,0 +1,1 @@
+export { PolicyStore, type PolicyStoreOptions, type ReloadResult } from './policy-store.js';
