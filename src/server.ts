@@ -63,6 +63,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     logger: options.logger ?? { level: config.log.level, redact: REDACTED_LOG_PATHS, serializers: LOG_SERIALIZERS },
     bodyLimitBytes: config.server.bodyLimitBytes,
     trustedProxies: config.server.trustedProxies,
+    adminScope: config.jwt.adminScope,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
 

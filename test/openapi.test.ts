@@ -164,7 +164,7 @@ const rejectingVerifier: TokenVerifier = {
 
 const aliceVerifier: TokenVerifier = {
   async verify() {
-    return { user: 'alice', groups: [], expiresAt: new Date(SIGNING_INSTANT.getTime() + 3_600_000) };
+    return { user: 'alice', groups: [], scopes: [], expiresAt: new Date(SIGNING_INSTANT.getTime() + 3_600_000) };
   },
 };
 

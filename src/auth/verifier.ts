@@ -26,6 +26,8 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 export interface VerifiedToken extends Principal {
   /** The token's `jti`, when it has one. */
   tokenId?: string;
+  /** OAuth scopes from `scope` (space-separated) or `scp` (a list or a string). */
+  scopes: readonly string[];
   expiresAt: Date;
 }
 
@@ -184,9 +186,19 @@ function toVerifiedToken(payload: JWTPayload, jwt: Config['jwt']): VerifiedToken
   return {
     user,
     groups,
+    scopes: readScopes(payload),
     ...(typeof payload.jti === 'string' ? { tokenId: payload.jti } : {}),
     expiresAt: new Date((payload.exp as number) * 1000),
   };
+}
+
+function readScopes(payload: JWTPayload): string[] {
+  const scopes: string[] = [];
+  for (const claim of [payload.scope, payload.scp]) {
+    if (typeof claim === 'string') scopes.push(...claim.split(' ').filter((scope) => scope !== ''));
+    else if (Array.isArray(claim)) scopes.push(...claim.filter((scope): scope is string => typeof scope === 'string'));
+  }
+  return scopes;
 }
 
 /** Maps jose's errors to the service's codes, in one place. */

@@ -1,1 +1,11 @@
-export { authorizeAndSign, resolveExpiry, type AuthorityDependencies, type CallContext, type SignRequest, type SignResult } from './authority.js';
+export {
+  authorizeAndSign,
+  recordDecision,
+  resolveExpiry,
+  toAccessRequest,
+  type AuthorityDependencies,
+  type CallContext,
+  type SignRequest,
+  type SignResult,
+} from './authority.js';
+export { explainAccess, type AuthorizeRequest, type AuthorizeResult } from './explain.js';

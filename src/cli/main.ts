@@ -5,6 +5,7 @@ import { createService } from '../server.js';
 
 const USAGE = `Usage: openraz [serve] [--config FILE]
        openraz demo
+       openraz policy (check | test | explain | import-ranger) ...
 
 Commands:
   serve   Start the signing service (the default). Settings come from the
@@ -12,12 +13,17 @@ Commands:
           OPENRAZ_* environment variables; see README.md.
   demo    Start a local S3 server, openraz with the example policies and a
           generated key pair, and walk through real signed requests.
+  policy  Tools for policy authors; "openraz policy" lists them.
 
 Options:
   -c, --config FILE   configuration file (default: $OPENRAZ_CONFIG)
   -h, --help          show this help`;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'policy') {
+    const { runPolicyCommand } = await import('./policy-commands.js');
+    return runPolicyCommand(argv.slice(1));
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   ERR_AUTH_CLAIM_INVALID: { status: 401, description: 'A required claim is missing or invalid; `claim` names it.' },
   ERR_AUTH_JWKS_UNAVAILABLE: { status: 503, description: 'The JWKS endpoint could not be reached and no cached key matches.' },
   ERR_ACCESS_DENIED: { status: 403, description: 'The policies do not allow this operation for this user.' },
+  ERR_AUTH_ADMIN_SCOPE_REQUIRED: { status: 403, description: 'Asking `/v1/authorize` on behalf of another principal (`as`) needs the admin scope (`jwt.adminScope`) in the token.' },
   ERR_ROUTE_NOT_FOUND: { status: 404, description: 'No route matches the method and path.' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, description: 'The route exists but not for this HTTP method.' },
   ERR_SERVICE_NOT_READY: { status: 503, description: 'No storage credentials are loaded, so nothing can be signed; see `/readyz`.' },

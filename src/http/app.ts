@@ -6,7 +6,7 @@ import type { TokenVerifier } from '../auth/index.js';
 import { OpenRazError } from '../errors/index.js';
 import { installErrorHandler } from './error-handler.js';
 import { healthRoutes } from './routes/health.js';
-import { signRoutes } from './routes/sign.js';
+import { decisionRoutes } from './routes/decisions.js';
 
 /** Paths the diagnostic log must never show, whatever the log level. */
 export const REDACTED_LOG_PATHS = [
@@ -34,6 +34,8 @@ export interface AppOptions {
   /** Pino options for the diagnostic log, or false for none. */
   logger?: FastifyServerOptions['logger'];
   bodyLimitBytes?: number;
+  /** Token scope that allows `/v1/authorize` for another principal; default `openraz:admin`. */
+  adminScope?: string;
   /** Reverse proxies whose X-Forwarded-For is believed, as addresses or CIDR blocks. */
   trustedProxies?: readonly string[];
 }
@@ -65,7 +67,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   const now = options.now ?? (() => new Date());
-  app.register(signRoutes, { authority: options.authority, verifier: options.verifier, now });
+  app.register(decisionRoutes, { authority: options.authority, verifier: options.verifier, now, adminScope: options.adminScope ?? 'openraz:admin' });
   app.register(healthRoutes, {
     policies: options.authority.policies,
     signer: options.authority.signer,

@@ -24,6 +24,73 @@ export const SIGN_REQUEST_SCHEMA = {
   },
 } as const;
 
+const { operation: _operation, ...SIGN_FIELDS } = SIGN_REQUEST_SCHEMA.properties;
+
+export const AUTHORIZE_REQUEST_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['bucket'],
+  properties: {
+    operation: SIGN_REQUEST_SCHEMA.properties.operation,
+    accessTypes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['read', 'write', 'delete', 'list'] } },
+    ...SIGN_FIELDS,
+    as: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['user'],
+      properties: {
+        user: { type: 'string', minLength: 1, maxLength: 256 },
+        groups: { type: 'array', maxItems: 256, items: { type: 'string', minLength: 1, maxLength: 256 } },
+        roles: { type: 'array', maxItems: 256, items: { type: 'string', minLength: 1, maxLength: 256 } },
+      },
+    },
+  },
+} as const;
+
+const DECISION_SCHEMA = {
+  type: 'object',
+  required: ['allowed', 'rule', 'reason'],
+  properties: {
+    allowed: { type: 'boolean' },
+    rule: { enum: ['allow-item', 'deny-item', 'deny-all-else', 'no-matching-policy'] },
+    policyId: { type: 'string' },
+    policyName: { type: 'string' },
+    itemIndex: { type: 'integer' },
+    reason: { type: 'string' },
+  },
+} as const;
+
+export const AUTHORIZE_RESPONSE_SCHEMA = {
+  type: 'object',
+  required: ['principal', 'resource', 'decisions'],
+  properties: {
+    principal: {
+      type: 'object',
+      required: ['user', 'groups'],
+      properties: { user: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } }, roles: { type: 'array', items: { type: 'string' } } },
+    },
+    resource: {
+      type: 'object',
+      required: ['kind', 'bucket'],
+      properties: { kind: { enum: ['object', 'prefix'] }, bucket: { type: 'string' }, key: { type: 'string' }, prefix: { type: 'string' } },
+    },
+    decisions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['accessType', 'decisionId', 'decision', 'roles', 'candidates'],
+        properties: {
+          accessType: { type: 'string' },
+          decisionId: { type: 'string' },
+          decision: DECISION_SCHEMA,
+          roles: { type: 'array', items: { type: 'string' } },
+          candidates: { type: 'array', items: { type: 'object', additionalProperties: true } },
+        },
+      },
+    },
+  },
+} as const;
+
 export const SIGN_RESPONSE_SCHEMA = {
   type: 'object',
   additionalProperties: false,

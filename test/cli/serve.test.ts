@@ -1,20 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-
-const main = path.join(import.meta.dirname, '../../src/cli/main.ts');
-
-/** Runs the CLI with tsx and returns its exit code and output; never inherits OPENRAZ_* variables. */
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OPENRAZ_') && !name.startsWith('AWS_')));
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...clean, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
-    });
-  });
-}
+import { runCli } from '../fixtures/cli.js';
 
 t.test('invalid configuration stops startup with every problem', async (t) => {
   const result = await runCli(['serve'], { OPENRAZ_PORT: 'eighty', OPENRAZ_JWT_ALGORITHMS: 'none' });

@@ -34,7 +34,7 @@ const service = await start(() => new Date());
 async function presign(body: Record<string, unknown>, target: TestService = service, at: Date = new Date()) {
   const token = await signToken(keys, { sub: 'alice' }, {}, at);
   const response = await target.app.inject({ method: 'POST', url: '/v1/sign', headers: { authorization: `Bearer ${token}` }, payload: { bucket, ...body } });
-  return { status: response.statusCode, body: response.json() as { method: string; url: string; code?: string } };
+  return { status: response.statusCode, body: response.json() as { method: string; url: string; headers: Record<string, string>; code?: string } };
 }
 
 async function mustPresign(body: Record<string, unknown>): Promise<{ method: string; url: string }> {
@@ -166,3 +166,21 @@ t.test('keys with special characters round-trip', async (t) => {
 function decodeXml(text: string): string {
   return text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[name]!);
 }
+
+t.test('signed upload headers are enforced by the gateway', async (t) => {
+  const key = 'e2e/typed/photo.png';
+  const content = 'not really a png';
+  const put = (await presign({ operation: 'PutObject', key, contentType: 'image/png', contentLength: content.length })).body;
+  t.same(put.headers, { 'content-type': 'image/png', 'content-length': String(content.length) });
+
+  const wrongType = await sendRaw('PUT', put.url, content, { 'content-type': 'image/jpeg' });
+  t.equal(wrongType.status, 403, 'another content type');
+  t.equal(s3ErrorCode(wrongType.body), 'SignatureDoesNotMatch');
+  const wrongSize = await sendRaw('PUT', put.url, `${content}!`, { 'content-type': 'image/png' });
+  t.equal(wrongSize.status, 403, 'another size');
+
+  const right = await sendRaw('PUT', put.url, content, put.headers);
+  t.equal(right.status, 200, 'the declared type and size');
+  const head = await sendRaw('HEAD', (await mustPresign({ operation: 'HeadObject', key })).url);
+  t.equal(head.status, 200);
+});

@@ -2,9 +2,9 @@ import type { ConversionLog } from './conversion-log.js';
 import { isAbsent, isRecord, isStringArray, unknownKeys } from './json-values.js';
 
 /**
- * The condition types openraz's policy loader implements. A policy with any other type is
- * skipped: openraz rejects unknown types at load, and dropping the condition could grant
- * more or deny less than the Ranger policy.
+ * The Ranger condition types that openraz's policy loader implements. A policy with any
+ * other type is skipped, because the loader rejects unknown types and dropping the
+ * condition could grant more or deny less than the Ranger policy.
  */
 export const IMPORTED_CONDITION_TYPES: readonly string[] = ['ip-range', 'time-of-day'];
 

@@ -117,7 +117,7 @@ function readName(raw: unknown, log: ConversionLog): string | null {
   return null;
 }
 
-/** Skips policies that are not plain access policies: masking, row filters, zones, options. */
+/** Logs why a policy that is not a plain access policy (masking, row filter, zone, options) must be skipped. */
 function checkPolicyKind(raw: Record<string, unknown>, zone: string | undefined, log: ConversionLog): void {
   const policyType = raw.policyType ?? 0;
   if (policyType !== 0) {

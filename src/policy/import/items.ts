@@ -32,8 +32,8 @@ export interface ImportedItem {
 }
 
 /**
- * Converts one item list of a Ranger policy. Items left without an openraz access type are
- * dropped, which is reported. Such an item can only have named access types that no openraz
+ * Converts one item list of a Ranger policy. An item left without an openraz access type is
+ * dropped with a report line. Such an item names only access types that no openraz
  * operation checks, so dropping it changes no decision.
  */
 export function convertItemList(policy: Record<string, unknown>, list: ItemList, log: ConversionLog): ImportedItem[] {

@@ -4,7 +4,7 @@ import { isRecord } from './json-values.js';
 /** Ranger resource names that hold object paths, in the S3-like service definitions. */
 const PATH_RESOURCE_NAMES: ReadonlySet<string> = new Set(['path', 'objectpath']);
 
-/** Fields only a plugin download (`ServicePolicies`) has; an Admin export has none of them. */
+/** Fields that a plugin download (`ServicePolicies`) has and an Admin export lacks. */
 const SERVICE_POLICIES_FIELDS = ['serviceName', 'serviceId', 'policyVersion', 'serviceDef'];
 
 export interface ListedPolicy {
@@ -13,7 +13,7 @@ export interface ListedPolicy {
   zone?: string;
 }
 
-/** The policies of a Ranger input and what it says about the service they belong to. */
+/** The policies of a Ranger input, with the service names and the notes found in it. */
 export interface RangerInput {
   format: 'admin-export' | 'service-policies';
   /** The distinct service names the input gives, in input order. */

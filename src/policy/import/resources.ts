@@ -37,8 +37,8 @@ export function convertResources(raw: unknown, where: string, log: ConversionLog
   }
   const foreign = Object.keys(raw).filter((name) => !RESOURCE_NAMES.has(name));
   if (foreign.length > 0) {
-    const what = foreign.length === 1 ? `the resource ${quoteList(foreign)}` : `the resources ${quoteList(foreign)}`;
-    log.skip(`${what} in ${where} ${foreign.length === 1 ? 'has' : 'have'} no openraz equivalent, because openraz policies name only a bucket and a path`);
+    const subject = foreign.length === 1 ? `the resource ${quoteList(foreign)} in ${where} has` : `the resources ${quoteList(foreign)} in ${where} have`;
+    log.skip(`${subject} no openraz equivalent, because openraz policies name only a bucket and a path`);
     return undefined;
   }
 

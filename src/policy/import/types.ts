@@ -1,4 +1,4 @@
-/** What happened to one Ranger policy during an import. */
+/** The outcome of importing one Ranger policy. */
 export type RangerImportAction = 'imported' | 'imported-with-changes' | 'skipped';
 
 /** One Ranger policy in the import report. */

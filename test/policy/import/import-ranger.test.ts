@@ -19,7 +19,7 @@ function entryById(result: RangerImportResult, id: number | string): RangerImpor
   return result.report.find((entry) => entry.policyId === id);
 }
 
-/** A Ranger policy for an S3-like service with one allow item, for small inline cases. */
+/** Returns a Ranger policy for an S3-like service with one allow item, for small inline cases. */
 function rangerPolicy(fields: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     id: 1,
@@ -470,11 +470,11 @@ t.test('serviceName selects one service', async (t) => {
   t.equal(all.files[0]?.name, 'ranger-import.json', 'several services: default name');
   t.strictSame(all.notes, ['The input holds policies of 2 services (cm_s3, cm_hdfs), and all of them were converted into one file.']);
 
-  const one = importRanger(input, { serviceName: 'cm_s3' });
-  t.equal(one.files[0]?.name, 'cm_s3.json');
-  t.same(one.files[0]?.document.policies.map((policy) => policy.id), [1, 3], 'a policy without a service is kept');
-  t.strictSame(one.report[1], { policyId: 2, name: 'p', action: 'skipped', details: ['it belongs to the service "cm_hdfs", not "cm_s3"'] });
-  t.strictSame(one.notes, []);
+  const selected = importRanger(input, { serviceName: 'cm_s3' });
+  t.equal(selected.files[0]?.name, 'cm_s3.json');
+  t.same(selected.files[0]?.document.policies.map((policy) => policy.id), [1, 3], 'a policy without a service is kept');
+  t.strictSame(selected.report[1], { policyId: 2, name: 'p', action: 'skipped', details: ['it belongs to the service "cm_hdfs", not "cm_s3"'] });
+  t.strictSame(selected.notes, []);
 });
 
 t.test('invalid input is a LoadError', async (t) => {

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { VerifiedToken } from '../auth/index.js';
+import { OpenRazError } from '../errors/index.js';
+import { ACCESS_TYPES, type AccessType, type Explanation, type Principal, type ResourceRequest } from '../policy/index.js';
+import { describeOperation, validateOperationRequest, type OperationName } from '../s3/index.js';
+import { recordDecision, resolveExpiry, toAccessRequest, type AuthorityDependencies, type CallContext, type SignRequest } from './authority.js';
+
+/** A request to explain a decision: a sign request, or a bucket with a key or prefix and access types. */
+export interface AuthorizeRequest extends Omit<SignRequest, 'operation'> {
+  operation?: OperationName;
+  accessTypes?: AccessType[];
+  /** Decide for this principal instead of the caller; needs the admin scope. */
+  as?: { user: string; groups?: string[]; roles?: string[] };
+}
+
+export interface AuthorizeResult {
+  principal: Principal;
+  resource: ResourceRequest;
+  decisions: (Explanation & { accessType: AccessType; decisionId: string })[];
+}
+
+/**
+ * Decides a request for each access type and explains how, without signing anything. Each
+ * decision is audited like a sign decision, with kind `authorize`.
+ *
+ * @throws OpenRazError `ERR_REQUEST_INVALID` for an invalid request and
+ *   `ERR_AUTH_ADMIN_SCOPE_REQUIRED` when `as` is used without the admin scope.
+ */
+export function explainAccess(
+  dependencies: Pick<AuthorityDependencies, 'policies' | 'audit' | 'metrics' | 'signing'>,
+  caller: VerifiedToken,
+  request: AuthorizeRequest,
+  context: CallContext,
+  adminScope: string,
+): AuthorizeResult {
+  if (request.as !== undefined && !caller.scopes.includes(adminScope)) {
+    throw new OpenRazError('ERR_AUTH_ADMIN_SCOPE_REQUIRED', `Deciding for another principal ("as") needs the scope "${adminScope}" in the token.`, { field: 'as' });
+  }
+  const principal: Principal = request.as === undefined ? caller : { user: request.as.user, groups: request.as.groups ?? [], roles: request.as.roles ?? [] };
+
+  const { accessTypes, resource, operation } = describeTarget(request);
+  const expiresInSeconds = request.expiresInSeconds === undefined ? undefined : resolveExpiry(request.expiresInSeconds, dependencies.signing);
+  const policies = dependencies.policies();
+
+  const decisions = accessTypes.map((accessType) => {
+    const accessRequest = toAccessRequest(principal, accessType, resource, context, {
+      ...(expiresInSeconds === undefined ? {} : { expiresInSeconds }),
+      ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
+      ...(request.contentLength === undefined ? {} : { contentLength: request.contentLength }),
+    });
+    const explanation = policies.explain(accessRequest);
+    const decisionId = randomUUID();
+    recordDecision(dependencies, {
+      kind: 'authorize',
+      principal,
+      tokenId: caller.tokenId,
+      ...(request.as === undefined ? {} : { requestedBy: caller.user }),
+      operation: operation ?? 'Authorize',
+      accessRequest,
+      decision: explanation.decision,
+      decisionId,
+      context,
+      policyVersion: policies.info.version,
+    });
+    return { ...explanation, accessType, decisionId };
+  });
+  return { principal, resource, decisions };
+}
+
+function describeTarget(request: AuthorizeRequest): { accessTypes: AccessType[]; resource: ResourceRequest; operation?: OperationName } {
+  const hasOperation = request.operation !== undefined;
+  const hasAccessTypes = request.accessTypes !== undefined;
+  if (hasOperation === hasAccessTypes) {
+    throw new OpenRazError('ERR_REQUEST_INVALID', 'Give exactly one of "operation" and "accessTypes".', { field: hasOperation ? 'accessTypes' : 'operation' });
+  }
+
+  if (request.operation !== undefined) {
+    const signRequest = { ...request, operation: request.operation };
+    delete (signRequest as { as?: unknown }).as;
+    validateOperationRequest(signRequest);
+    const described = describeOperation(signRequest);
+    return { accessTypes: [described.accessType], resource: described.resource, operation: request.operation };
+  }
+
+  const accessTypes = [...new Set(request.accessTypes)].filter((type): type is AccessType => (ACCESS_TYPES as readonly string[]).includes(type));
+  if ((request.key === undefined) === (request.prefix === undefined)) {
+    throw new OpenRazError('ERR_REQUEST_INVALID', 'With "accessTypes", give exactly one of "key" (an object) and "prefix" (every key under it).', { field: 'key' });
+  }
+  const resource: ResourceRequest =
+    request.key !== undefined ? { kind: 'object', bucket: request.bucket, key: request.key } : { kind: 'prefix', bucket: request.bucket, prefix: request.prefix! };
+  validateOperationRequest(
+    request.key !== undefined ? { operation: 'HeadObject', bucket: request.bucket, key: request.key } : { operation: 'ListObjectsV2', bucket: request.bucket, prefix: request.prefix! },
+  );
+  return { accessTypes, resource };
+}

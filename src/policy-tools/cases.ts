@@ -1,0 +1,134 @@
+import { Ajv } from 'ajv';
+import { LoadError } from '../errors/index.js';
+import { ajvErrorsToProblems } from '../lib/ajv-problems.js';
+import { ACCESS_TYPES, type AccessRequest, type AccessType, type Explanation, type PolicySet } from '../policy/index.js';
+import { OPERATIONS, describeOperation, type OperationName } from '../s3/index.js';
+
+/**
+ * One case of a policy test file. The format is a public interface: admins keep these files
+ * in their own repositories and run them in CI with `openraz policy test`.
+ */
+export interface PolicyCase {
+  name: string;
+  request: {
+    user: string;
+    groups?: string[];
+    roles?: string[];
+    clientIp?: string;
+    /** ISO 8601; the instant for schedules and time-of-day conditions. */
+    time?: string;
+    operation?: OperationName;
+    accessType?: AccessType;
+    bucket: string;
+    key?: string;
+    prefix?: string;
+    expiresInSeconds?: number;
+    contentType?: string;
+    contentLength?: number;
+  };
+  expect: 'allow' | 'deny';
+}
+
+export const CASES_FILE_SCHEMA = {
+  type: 'object',
+  required: ['cases'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    cases: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'request', 'expect'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          expect: { enum: ['allow', 'deny'] },
+          request: {
+            type: 'object',
+            required: ['user', 'bucket'],
+            additionalProperties: false,
+            properties: {
+              user: { type: 'string', minLength: 1 },
+              groups: { type: 'array', items: { type: 'string' } },
+              roles: { type: 'array', items: { type: 'string' } },
+              clientIp: { type: 'string' },
+              time: { type: 'string', pattern: '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?(Z|[+-]\\d\\d:\\d\\d)$' },
+              operation: { enum: [...OPERATIONS] },
+              accessType: { enum: [...ACCESS_TYPES] },
+              bucket: { type: 'string', minLength: 1 },
+              key: { type: 'string' },
+              prefix: { type: 'string' },
+              expiresInSeconds: { type: 'integer', minimum: 1 },
+              contentType: { type: 'string' },
+              contentLength: { type: 'integer', minimum: 0 },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+const validateCases = new Ajv({ allErrors: true, strict: true }).compile(CASES_FILE_SCHEMA);
+
+/**
+ * Parses a cases file.
+ *
+ * @throws LoadError naming every invalid case with its JSON pointer.
+ */
+export function parseCases(source: string, text: string): PolicyCase[] {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new LoadError('invalid policy test cases', [{ source, pointer: '', message: `invalid JSON: ${(error as Error).message}` }]);
+  }
+  if (!validateCases(document)) throw new LoadError('invalid policy test cases', ajvErrorsToProblems(source, validateCases.errors));
+
+  const cases = (document as { cases: PolicyCase[] }).cases;
+  const problems = cases.flatMap((testCase, index) => {
+    const { operation, accessType, key, prefix } = testCase.request;
+    const pointer = `/cases/${index}/request`;
+    if ((operation === undefined) === (accessType === undefined)) return [{ source, pointer, message: 'give exactly one of "operation" and "accessType"' }];
+    if ((key === undefined) === (prefix === undefined)) return [{ source, pointer, message: 'give exactly one of "key" and "prefix"' }];
+    return [];
+  });
+  if (problems.length > 0) throw new LoadError('invalid policy test cases', problems);
+  return cases;
+}
+
+/** Turns a case's request into the engine's request. */
+export function toAccessRequest(request: PolicyCase['request']): AccessRequest {
+  let accessType = request.accessType;
+  if (request.operation !== undefined) {
+    accessType = describeOperation({ operation: request.operation, bucket: request.bucket, key: request.key ?? '' }).accessType;
+  }
+  return {
+    principal: { user: request.user, groups: request.groups ?? [], roles: request.roles ?? [] },
+    accessType: accessType!,
+    resource: request.key !== undefined ? { kind: 'object', bucket: request.bucket, key: request.key } : { kind: 'prefix', bucket: request.bucket, prefix: request.prefix ?? '' },
+    context: {
+      ...(request.clientIp === undefined ? {} : { clientIp: request.clientIp }),
+      ...(request.time === undefined ? {} : { time: new Date(request.time) }),
+      ...(request.expiresInSeconds === undefined ? {} : { expiresInSeconds: request.expiresInSeconds }),
+      ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
+      ...(request.contentLength === undefined ? {} : { contentLength: request.contentLength }),
+    },
+  };
+}
+
+export interface CaseResult {
+  testCase: PolicyCase;
+  passed: boolean;
+  explanation: Explanation;
+}
+
+/** Runs every case against the policy set. */
+export function runCases(policies: PolicySet, cases: readonly PolicyCase[]): CaseResult[] {
+  return cases.map((testCase) => {
+    const explanation = policies.explain(toAccessRequest(testCase.request));
+    const actual = explanation.decision.allowed ? 'allow' : 'deny';
+    return { testCase, passed: actual === testCase.expect, explanation };
+  });
+}
