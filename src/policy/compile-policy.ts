@@ -109,6 +109,7 @@ export function compilePolicy(
     policy: {
       id: String(raw.id),
       name: raw.name,
+      label: `policy ${raw.id} "${raw.name}"`,
       priority: raw.policyPriority ?? PRIORITY_NORMAL,
       ordinal: location.ordinal,
       isDenyAllElse: raw.isDenyAllElse,

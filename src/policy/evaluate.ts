@@ -182,7 +182,7 @@ function settle(record: PolicyTrace | undefined, outcome: PolicyOutcome): Policy
 }
 
 function toDecision(policy: CompiledPolicy, outcome: PolicyOutcome, request: AccessRequest): Decision {
-  const where = `policy ${policy.id} "${policy.name}"`;
+  const where = policy.label;
   let reason: string;
   switch (outcome.rule) {
     case 'allow-item':

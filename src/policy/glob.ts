@@ -53,23 +53,18 @@ export function literalPrefix(pattern: string, wildCard = true): string {
 export class Glob {
   readonly pattern: string;
   private readonly options: GlobOptions;
+  private readonly user: string | undefined;
   private readonly regex: RegExp;
-  private readonly tokens: readonly Token[];
-  /** `starTail[j]` is true when token j and every token after it are `*`. */
-  private readonly starTail: readonly boolean[];
+  /** Built on the first prefix question: most patterns only ever match whole keys. */
+  private automaton: { tokens: readonly Token[]; starTail: readonly boolean[] } | undefined;
 
   /** `user` replaces the `{USER}` macro; without it the macro stays literal text. */
   constructor(pattern: string, options: GlobOptions, user?: string) {
     this.pattern = pattern;
     this.options = options;
-    this.tokens = tokenize(pattern, options, user);
-    const starTail: boolean[] = new Array<boolean>(this.tokens.length + 1).fill(false);
-    for (let j = this.tokens.length - 1; j >= 0; j--) {
-      starTail[j] = this.tokens[j]!.kind === 'run' && (j === this.tokens.length - 1 || starTail[j + 1]!);
-    }
-    this.starTail = starTail;
+    this.user = user;
 
-    const body = this.tokens
+    const body = tokenize(pattern, options, user)
       .map((token) => {
         if (token.kind === 'run') return '.*';
         if (token.kind === 'one') return '.';
@@ -103,13 +98,14 @@ export class Glob {
    */
   private walkPrefix(rawPrefix: string): 'covers' | 'touches' | 'misses' {
     const prefix = Array.from(this.options.ignoreCase ? rawPrefix.toLowerCase() : rawPrefix);
-    const accept = this.tokens.length;
-    let states = this.closure(new Set([0]));
+    const { tokens, starTail } = (this.automaton ??= buildAutomaton(tokenize(this.pattern, this.options, this.user)));
+    const accept = tokens.length;
+    let states = this.closure(new Set([0]), tokens);
 
     for (let i = 0; i <= prefix.length; i++) {
       if (states.size === 0) return 'misses';
       for (const state of states) {
-        if (state < accept && this.starTail[state]) return 'covers';
+        if (state < accept && starTail[state]) return 'covers';
       }
       if (i === prefix.length) break;
 
@@ -118,15 +114,15 @@ export class Glob {
       if (this.options.recursive && states.has(accept) && char === this.options.separator) {
         return 'covers';
       }
-      states = this.closure(this.step(states, char));
+      states = this.closure(this.step(states, char, tokens), tokens);
     }
     return 'touches';
   }
 
-  private step(states: ReadonlySet<number>, char: string): Set<number> {
+  private step(states: ReadonlySet<number>, char: string, tokens: readonly Token[]): Set<number> {
     const next = new Set<number>();
     for (const state of states) {
-      const token = this.tokens[state];
+      const token = tokens[state];
       if (token === undefined) continue;
       if (token.kind === 'run') next.add(state);
       else if (token.kind === 'one' || token.codePoint === char) next.add(state + 1);
@@ -134,13 +130,22 @@ export class Glob {
     return next;
   }
 
-  private closure(states: Set<number>): Set<number> {
+  private closure(states: Set<number>, tokens: readonly Token[]): Set<number> {
     for (const state of states) {
       // Iterating a Set visits members added during the loop, so chains of `*` close fully.
-      if (this.tokens[state]?.kind === 'run') states.add(state + 1);
+      if (tokens[state]?.kind === 'run') states.add(state + 1);
     }
     return states;
   }
+}
+
+/** `starTail[j]` is true when token j and every token after it are `*`. */
+function buildAutomaton(tokens: readonly Token[]): { tokens: readonly Token[]; starTail: readonly boolean[] } {
+  const starTail: boolean[] = new Array<boolean>(tokens.length + 1).fill(false);
+  for (let j = tokens.length - 1; j >= 0; j--) {
+    starTail[j] = tokens[j]!.kind === 'run' && (j === tokens.length - 1 || starTail[j + 1]!);
+  }
+  return { tokens, starTail };
 }
 
 function tokenize(pattern: string, options: GlobOptions, user: string | undefined): Token[] {

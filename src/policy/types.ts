@@ -38,6 +38,8 @@ export interface ValidityPredicate {
 export interface CompiledPolicy {
   id: string;
   name: string;
+  /** `policy <id> "<name>"`, for decision reasons. */
+  label: string;
   priority: number;
   /** Position in the loaded set, the tie-breaker after priority. */
   ordinal: number;

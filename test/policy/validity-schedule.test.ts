@@ -17,7 +17,7 @@ function checkInstants(t: Test, schedules: unknown[], expectations: Expectation[
   }
 }
 
-/** One schedule with one recurrence; fields absent from `schedule` default to `*`, dayOfMonth to blank. */
+/** Builds one schedule with one recurrence. Fields absent from `schedule` default to `*`, and dayOfMonth to blank. */
 function recurring(schedule: Record<string, string>, interval: Record<string, number>, extra: Record<string, unknown> = {}): unknown[] {
   const fields = { minute: '*', hour: '*', dayOfMonth: '', dayOfWeek: '*', month: '*', year: '*', ...schedule };
   return [{ ...extra, recurrences: [{ schedule: fields, interval }] }];
@@ -78,7 +78,7 @@ t.test('weekly recurrence across DST', async (t) => {
 });
 
 t.test('interval days are calendar days', async (t) => {
-  // Monday 09:00 CET plus 6 days is Sunday 09:00 CEST (07:00Z); plus 23 elapsed hours is 06:00Z.
+  // Monday 09:00 CET plus 6 days is Sunday 09:00 CEST (07:00Z), and 23 elapsed hours later it is Monday 06:00Z.
   const schedules = recurring({ minute: '0', hour: '9', dayOfWeek: '2' }, { days: 6, hours: 23 }, { timeZone: 'Europe/Berlin' });
   checkInstants(t, schedules, [
     ['2026-03-30T05:59:59Z', true],
@@ -89,7 +89,7 @@ t.test('interval days are calendar days', async (t) => {
 });
 
 t.test('start in a DST gap', async (t) => {
-  // 02:30 does not exist on 2026-03-29 in Berlin; it resolves to 03:00 CEST (01:00Z).
+  // 02:30 does not exist on 2026-03-29 in Berlin, so it resolves to 03:00 CEST (01:00Z).
   const schedules = recurring({ minute: '30', hour: '2', dayOfMonth: '*' }, { hours: 1 }, { timeZone: 'Europe/Berlin' });
   checkInstants(t, schedules, [
     ['2026-03-29T00:59:59Z', false],
@@ -101,7 +101,7 @@ t.test('start in a DST gap', async (t) => {
 });
 
 t.test('ambiguous start takes the earlier instant', async (t) => {
-  // 02:30 occurs twice on 2026-10-25 in Berlin; the first, 02:30 CEST, is 00:30Z.
+  // 02:30 occurs twice on 2026-10-25 in Berlin, and the first one, 02:30 CEST, is 00:30Z.
   const schedules = recurring({ minute: '30', hour: '2', dayOfMonth: '*' }, { hours: 1 }, { timeZone: 'Europe/Berlin' });
   checkInstants(t, schedules, [
     ['2026-10-25T00:29:59Z', false],
@@ -237,7 +237,7 @@ t.test('invalid schedules', async (t) => {
     ['zero interval', recurrence({}, { days: 0 }), ['/0/recurrences/0/interval'], /the interval is zero/],
     ['interval hours', recurrence({}, { hours: 24 }), ['/0/recurrences/0/interval/hours'], /from 0 to 23/],
     ['negative days', recurrence({}, { days: -1 }), ['/0/recurrences/0/interval/days'], /invalid interval days -1/],
-    ['too many days', recurrence({}, { days: 4000 }), ['/0/recurrences/0/interval/days'], /use startTime and endTime/],
+    ['too many days', recurrence({}, { days: 4000 }), ['/0/recurrences/0/interval/days'], /or use startTime and endTime for longer periods/],
     ['second schedule', [{ startTime: '2026/03/01 00:00:00' }, { endTime: 'soon' }], ['/1/endTime'], /invalid date "soon"/],
   ];
   for (const [name, schedules, pointers, message] of cases) {
@@ -304,7 +304,7 @@ class ReferenceSchedule {
     return Date.UTC(fields.year!, fields.month! - 1, fields.day!, fields.hour!, fields.minute!, fields.second!);
   }
 
-  /** The earliest instant showing `wall`; for a wall time skipped by the clock, the first instant after it. */
+  /** Returns the earliest instant showing `wall`, or for a wall time the clock skips, the first instant after it. */
   private toInstant(wall: number): number {
     const cached = this.resolved.get(wall);
     if (cached !== undefined) return cached;
@@ -324,9 +324,9 @@ class ReferenceSchedule {
 }
 
 t.test('agrees with a brute-force reference', async (t) => {
-  // Instants near DST changes: Berlin and Los Angeles at 02:00, Santiago at midnight, Lord Howe by 30 minutes.
   // The reference reads Asia/Kolkata (+05:30, no DST) for GMT+05:30, which Intl does not accept.
   const referenceZones: Record<string, string> = { 'GMT+05:30': 'Asia/Kolkata' };
+  // DST changes: Berlin and Los Angeles at 02:00, Santiago at midnight, Lord Howe by 30 minutes.
   const transitions: [timeZone: string, instant: string][] = [
     ['Europe/Berlin', '2026-03-29T01:00:00Z'],
     ['Europe/Berlin', '2026-10-25T01:00:00Z'],

@@ -1,6 +1,6 @@
 import { MS_PER_DAY, MS_PER_MINUTE, TIME_ZONE_FORMS, modulo, parseZone, type Zone } from './zoned-time.js';
 
-/** The value forms a message should offer. */
+/** Examples of valid values, quoted in messages. */
 const TIME_OF_DAY_FORMS = `"09:00-17:00 Europe/Berlin" or "9:30am-5pm America/New_York", with ${TIME_ZONE_FORMS}`;
 
 /** One endpoint: a 24-hour `H:MM`/`HH:MM`, or a 12-hour `9am`, `9:30 PM` or `9 a.m.`. */
@@ -13,18 +13,18 @@ interface TimeRange {
   zone: Zone;
   /** Milliseconds after local midnight, inclusive. */
   startMs: number;
-  /** Milliseconds after local midnight, exclusive; smaller than `startMs` when the range crosses midnight. */
+  /** Milliseconds after local midnight, exclusive. It is smaller than `startMs` when the range crosses midnight. */
   endMs: number;
 }
 
 /**
- * Compiles a time-of-day condition; returns a problem string for invalid values (naming the value and the accepted forms).
+ * Compiles a time-of-day condition, or returns a problem string that names the invalid value and the accepted forms.
  *
  * Each value is a range of wall-clock times and a mandatory time zone, such as
- * `"09:00-17:00 Europe/Berlin"` or `"9:30 AM - 5 PM GMT-8"`; the request matches when any value
- * matches. The start is inclusive and the end exclusive. A range whose end is earlier than its
+ * `"09:00-17:00 Europe/Berlin"` or `"9:30 AM - 5 PM GMT-8"`, and the request matches when any
+ * value matches. The start is inclusive and the end exclusive. A range whose end is earlier than its
  * start crosses midnight (`"22:00-06:00 UTC"`), and `24:00` may end a range. Ranger's own
- * condition reads the JVM's zone and includes the end minute; openraz needs the zone written out.
+ * condition reads the JVM's zone and includes the end minute, while openraz needs the zone written out.
  */
 export function compileTimeOfDay(values: readonly string[]): { matches(now: Date): boolean } | string {
   if (values.length === 0) return `a time-of-day condition needs at least one value, such as ${TIME_OF_DAY_FORMS}`;
@@ -55,8 +55,8 @@ function parseTimeRange(value: string): TimeRange | string {
   const startMinutes = parseClock(range[1]!, false);
   const endMinutes = parseClock(range[2]!, true);
   if (startMinutes === undefined || endMinutes === undefined) {
-    const which = startMinutes === undefined ? range[1] : range[2];
-    return `invalid time-of-day value "${value}": "${which}" is not a time; write 00:00 to 23:59 (24:00 may end a range) or 12am to 11:59pm`;
+    const invalidClock = startMinutes === undefined ? range[1] : range[2];
+    return `invalid time-of-day value "${value}": "${invalidClock}" is not a time; write 00:00 to 23:59 (24:00 may end a range) or 12am to 11:59pm`;
   }
   if (startMinutes === endMinutes % (24 * 60)) {
     return `invalid time-of-day value "${value}": the range is empty because it starts where it ends; for the whole day write "00:00-24:00 ${zone.id}"`;
@@ -64,7 +64,7 @@ function parseTimeRange(value: string): TimeRange | string {
   return { zone, startMs: startMinutes * MS_PER_MINUTE, endMs: endMinutes * MS_PER_MINUTE };
 }
 
-/** Returns minutes after midnight, or `undefined` for an impossible time; `24:00` is accepted only as an end. */
+/** Returns minutes after midnight, or `undefined` for an impossible time. `24:00` is accepted only as an end. */
 function parseClock(text: string, isEnd: boolean): number | undefined {
   const twelveHour = CLOCK_12_PATTERN.exec(text);
   if (twelveHour !== null) {

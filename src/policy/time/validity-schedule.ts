@@ -10,12 +10,12 @@ import {
   type Zone,
 } from './zoned-time.js';
 
-/** Decides whether a policy's validity schedules let it apply at an instant. */
+/** A policy's compiled validity schedules, asked per request whether they let the policy apply. */
 export interface ValiditySchedulePredicate {
   isActive(now: Date): boolean;
 }
 
-/** A load problem; `pointer` is a JSON pointer relative to the `validitySchedules` array. */
+/** A load problem, located by a JSON pointer relative to the `validitySchedules` array. */
 export interface ScheduleProblem {
   pointer: string;
   message: string;
@@ -33,7 +33,7 @@ const INTERVAL_KEYS = ['days', 'hours', 'minutes'];
 
 /**
  * The recurrence fields with their value ranges. Months are 1-12 and weekdays 1-7 with 1 for
- * Sunday, as Ranger writes them. Ranger limits years to 2017-2100; openraz accepts 1970-9999.
+ * Sunday, as Ranger writes them. Ranger limits years to 2017-2100, but openraz accepts 1970-9999.
  */
 const FIELD_RANGES = {
   minute: [0, 59],
@@ -47,8 +47,8 @@ const FIELD_RANGES = {
 type FieldName = keyof typeof FIELD_RANGES;
 
 /**
- * Bounds an interval's days. A longer occurrence is better written as startTime and endTime; the
- * bound also keeps interval arithmetic within the range of `Date`.
+ * The maximum days of an interval. A longer occurrence is better written as startTime and endTime,
+ * and the bound keeps interval arithmetic within the range of `Date`.
  */
 const MAX_INTERVAL_DAYS = 3660;
 
@@ -58,9 +58,9 @@ type ValueSet = (value: number) => boolean;
 interface Recurrence {
   /** The matching start times of a day, in minutes after midnight, ascending. */
   minutesOfDay: readonly number[];
-  /** For each day of the month d (1-31), the latest allowed day of the month up to d, or 0; absent when dayOfMonth is blank. */
+  /** For each day of the month d (1-31), the latest allowed day up to d, or 0. Absent when dayOfMonth is blank. */
   latestDayOfMonth: readonly number[] | undefined;
-  /** Allowed weekdays, indexed 0 for Sunday to 6; absent when dayOfWeek is blank. */
+  /** Allowed weekdays, indexed 0 for Sunday to 6. Absent when dayOfWeek is blank. */
   weekdays: readonly boolean[] | undefined;
   /** For each month m (1-12), the latest allowed month up to m, or 0. */
   latestMonth: readonly number[];
@@ -83,8 +83,8 @@ interface Schedule {
 }
 
 /**
- * Compiles a policy's validitySchedules; returns problems (each with a JSON pointer relative to
- * the schedules array, like `/0/startTime`, and a plain message naming the fix) instead of throwing.
+ * Compiles a policy's validitySchedules. Instead of throwing, it returns problems, each with a JSON
+ * pointer relative to the schedules array (like `/0/startTime`) and a plain message naming the fix.
  *
  * A policy applies when at least one schedule is active. A schedule is active from `startTime`
  * (inclusive) to `endTime` (exclusive), each optional, read in its `timeZone` (default GMT). When it
@@ -209,7 +209,7 @@ function compileScheduleFields(raw: unknown, pointer: string, problems: Schedule
     const text = fieldText(raw[name]);
     const [min, max] = FIELD_RANGES[name];
     if (text === undefined) {
-      // Ranger lets one of dayOfMonth and dayOfWeek be blank; it then does not contribute days.
+      // Ranger lets one of dayOfMonth and dayOfWeek be blank, and a blank one contributes no days.
       if (name === 'dayOfMonth' || name === 'dayOfWeek') continue;
       problems.push({ pointer: `${pointer}/${name}`, message: `missing ${name}; write "*" or a value from ${min} to ${max}` });
       continue;
@@ -281,8 +281,9 @@ function compileInterval(raw: unknown, pointer: string, problems: ScheduleProble
     const value = raw[name];
     if (value === undefined || value === null) continue;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > limits[name]) {
-      const hint = name === 'days' ? '; for longer periods use startTime and endTime' : '';
-      problems.push({ pointer: `${pointer}/${name}`, message: `invalid interval ${name} ${JSON.stringify(value)}; write a whole number from 0 to ${limits[name]}${hint}` });
+      const hint = name === 'days' ? ', or use startTime and endTime for longer periods' : '';
+      const message = `invalid interval ${name} ${JSON.stringify(value)}; write a whole number from 0 to ${limits[name]}${hint}`;
+      problems.push({ pointer: `${pointer}/${name}`, message });
       valid = false;
     } else {
       values[name] = value;
@@ -296,14 +297,15 @@ function compileInterval(raw: unknown, pointer: string, problems: ScheduleProble
   return { days: values.days, elapsedMs: (values.hours * 60 + values.minutes) * MS_PER_MINUTE };
 }
 
-/** Parses `yyyy/MM/dd HH:mm:ss` into wall milliseconds, rejecting dates such as February 30. */
+/** Parses `yyyy/MM/dd HH:mm:ss` into wall milliseconds, rejecting impossible dates such as February 30. */
 function parseDate(text: string, pointer: string, problems: ScheduleProblem[]): number | undefined {
-  const match = DATE_PATTERN.exec(text);
-  const [year, month, day, hour, minute, second] = (match?.slice(1) ?? []).map(Number) as number[];
-  if (match !== null && year! >= 1970 && hour! <= 23 && minute! <= 59 && second! <= 59) {
-    const wallMs = wallMsOf(year!, month!, day!, hour, minute, second);
+  const fields = DATE_PATTERN.exec(text)?.slice(1).map(Number);
+  if (fields !== undefined) {
+    const [year, month, day, hour, minute, second] = fields as [number, number, number, number, number, number];
+    const wallMs = wallMsOf(year, month, day, hour, minute, second);
     const date = new Date(wallMs);
-    if (date.getUTCMonth() + 1 === month && date.getUTCDate() === day) return wallMs;
+    const isRealDate = date.getUTCMonth() + 1 === month && date.getUTCDate() === day && hour <= 23 && minute <= 59 && second <= 59;
+    if (isRealDate && year >= 1970) return wallMs;
   }
   problems.push({ pointer, message: `invalid date "${text}"; write yyyy/MM/dd HH:mm:ss from 1970 on, such as "2026/03/30 09:00:00"` });
   return undefined;
@@ -403,11 +405,12 @@ function checkKeys(raw: Record<string, unknown>, allowed: readonly string[], poi
   }
 }
 
-/** Returns a string field, treating an absent or empty string as unset, as Ranger does. */
+/** Returns a trimmed string field, treating an absent or blank value as unset, as Ranger does. */
 function optionalString(raw: unknown, pointer: string, problems: ScheduleProblem[]): string | undefined {
-  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (raw === undefined || raw === null) return undefined;
   if (typeof raw === 'string') return raw.trim() === '' ? undefined : raw.trim();
-  problems.push({ pointer, message: `must be a string, not ${JSON.stringify(raw)}` });
+  const name = pointer.slice(pointer.lastIndexOf('/') + 1);
+  problems.push({ pointer, message: `${name} must be a string, not ${JSON.stringify(raw)}` });
   return undefined;
 }
 

@@ -10,7 +10,7 @@ export const MS_PER_MINUTE = 60_000;
 export const MS_PER_HOUR = 3_600_000;
 export const MS_PER_DAY = 86_400_000;
 
-/** The zone forms a message should offer when a time zone is missing or invalid. */
+/** The accepted zone forms, quoted in messages about a missing or invalid time zone. */
 export const TIME_ZONE_FORMS = 'an IANA name such as "Europe/Berlin", "UTC", or a fixed offset such as "GMT+05:30"';
 
 /**
@@ -91,13 +91,13 @@ export function parseZone(id: string): Zone | string {
 }
 
 /**
- * IANA zones by id, shared by every policy load because creating an `Intl.DateTimeFormat` costs
- * about 0.1 ms. Only ids that ICU accepted are stored, so the map stays as small as the set of
- * zone ids that policies name.
+ * IANA zones by id, shared by every policy load, because creating an `Intl.DateTimeFormat` costs
+ * far more than evaluating a schedule and the day cache can then be reused. Only ids that ICU
+ * accepted are stored, so the map grows only with the zone ids that policies name.
  */
 const ianaZones = new Map<string, Zone>();
 
-/** Returns the wall milliseconds of calendar fields (month 1-12); years 0-99 are not shifted to 1900. */
+/** Returns the wall milliseconds of calendar fields, with month 1-12. Unlike `Date.UTC`, it keeps years 0-99 as written. */
 export function wallMsOf(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
@@ -112,7 +112,8 @@ export function daysFromCivil(year: number, month: number, day: number): number 
 
 /** Converts a day number (days since 1970-01-01) to its calendar date, with month 1-12. */
 export function civilFromDays(dayNumber: number): { year: number; month: number; day: number } {
-  // Howard Hinnant's days-to-civil algorithm: integer arithmetic over 400-year eras.
+  // Integer arithmetic over 400-year eras of 146,097 days, with years starting on March 1 so that
+  // the leap day falls at the end of a year.
   const shifted = dayNumber + 719_468;
   const era = Math.floor(shifted / 146_097);
   const dayOfEra = shifted - era * 146_097;
@@ -153,7 +154,7 @@ interface DayOffsets {
   transition?: number;
 }
 
-/** Bounds the per-zone cache of day offsets; the cache is cleared when it grows past this. */
+/** The number of cached days at which a zone clears its day cache. */
 const MAX_CACHED_DAYS = 1024;
 
 function ianaZone(id: string, format: Intl.DateTimeFormat): Zone {
@@ -165,7 +166,8 @@ function ianaZone(id: string, format: Intl.DateTimeFormat): Zone {
 
     // Offsets lie within -12 h and +14 h, so the probes enclose every instant of this UTC day and
     // every instant whose wall-clock time falls on this date.
-    // NOTE: two transitions within these three days would go unnoticed; no current zone has them.
+    // NOTE: two transitions within these three days would go unnoticed. Sampling Node 20's ICU zones
+    // (tz 2025c) daily from 1970 to 2037 found no two offset changes less than four days apart.
     const low = dayNumber * MS_PER_DAY - MS_PER_DAY;
     const high = dayNumber * MS_PER_DAY + 2 * MS_PER_DAY;
     const offsets: DayOffsets = { before: readOffset(format, low), after: readOffset(format, high) };
