@@ -36,6 +36,16 @@ const DATA_KEYWORDS = new Set(['enum', 'const', 'default']);
 /** Codes that the not-found handler returns for any unrouted path or method, so no operation lists them. */
 const ROUTING_CODES: readonly ErrorCode[] = ['ERR_ROUTE_NOT_FOUND', 'ERR_METHOD_NOT_ALLOWED'];
 
+/**
+ * Registry codes that a decision route never returns, besides the routing codes. Every other
+ * code must be documented on both routes, so a new code fails until the spec lists it.
+ */
+const CODES_NOT_RETURNED: Record<string, readonly ErrorCode[]> = {
+  'POST /v1/sign': ['ERR_AUTH_ADMIN_SCOPE_REQUIRED'],
+  // /v1/authorize returns a denial as `allowed: false` in a 200 response, and signs nothing.
+  'POST /v1/authorize': ['ERR_ACCESS_DENIED', 'ERR_SERVICE_NOT_READY'],
+};
+
 const SIGNING_INSTANT = new Date('2026-03-01T12:00:00Z');
 
 const TINY_POLICY_FILE = {
@@ -45,6 +55,21 @@ const TINY_POLICY_FILE = {
       name: 'alice reads reports',
       resources: { bucket: { values: ['reports'] }, path: { values: ['2026/'], isRecursive: true } },
       policyItems: [{ users: ['alice'], accesses: [{ type: 'read' }] }],
+    },
+    {
+      id: 2,
+      name: 'alice uploads images',
+      resources: { bucket: { values: ['reports'] }, path: { values: ['uploads/alice/'], isRecursive: true } },
+      policyItems: [
+        {
+          users: ['alice'],
+          accesses: [{ type: 'write' }],
+          conditions: [
+            { type: 'content-types', values: ['image/*'] },
+            { type: 'max-object-size', values: ['10485760'] },
+          ],
+        },
+      ],
     },
   ],
 };
@@ -168,6 +193,12 @@ const aliceVerifier: TokenVerifier = {
   },
 };
 
+const adminVerifier: TokenVerifier = {
+  async verify() {
+    return { user: 'root', groups: [], scopes: ['openid', 'openraz:admin'], expiresAt: new Date(SIGNING_INSTANT.getTime() + 3_600_000) };
+  },
+};
+
 /**
  * Builds the app with stand-in dependencies and records every route it registers. The
  * routes live in plugins, which Fastify loads during `ready()`, so the hook added after
@@ -267,14 +298,19 @@ t.test('error code table matches registry', async (t) => {
   }
 });
 
-t.test('sign documents each error status', async (t) => {
-  const signResponses = specResponses(operations.get('POST /v1/sign')!);
+t.test('decision routes document each error status', async (t) => {
+  for (const [key, notReturned] of Object.entries(CODES_NOT_RETURNED)) {
+    const operation = operations.get(key);
+    t.not(operation, undefined, `${key} is in openapi.yaml`);
+    if (operation === undefined) continue;
+    const responses = specResponses(operation);
 
-  for (const [code, { status }] of Object.entries(ERROR_CODES) as [ErrorCode, { status: number }][]) {
-    if (ROUTING_CODES.includes(code)) continue;
-    const response = signResponses.get(String(status));
-    t.not(response, undefined, `POST /v1/sign documents status ${status} for ${code}`);
-    t.match(String(response?.description), `\`${code}\``, `the ${status} description of POST /v1/sign names ${code}`);
+    for (const [code, { status }] of Object.entries(ERROR_CODES) as [ErrorCode, { status: number }][]) {
+      if (ROUTING_CODES.includes(code) || notReturned.includes(code)) continue;
+      const response = responses.get(String(status));
+      t.not(response, undefined, `${key} documents status ${status} for ${code}`);
+      t.match(String(response?.description), `\`${code}\``, `the ${status} description of ${key} names ${code}`);
+    }
   }
 });
 
@@ -296,10 +332,12 @@ t.test('real responses match the spec', async (t) => {
   });
   const signingApp = buildApp({ authority: createAuthority(signer, policies), verifier: aliceVerifier, now: () => SIGNING_INSTANT });
   t.teardown(() => signingApp.close());
+  const adminApp = buildApp({ authority: createAuthority(signer, policies), verifier: adminVerifier, now: () => SIGNING_INSTANT });
+  t.teardown(() => adminApp.close());
 
   const ajv = new Ajv2020({ strict: true });
   ajvFormats.default(ajv);
-  // The stand-in verifiers ignore the token, but the route requires the Bearer header.
+  // The stand-in verifiers ignore the token, but the decision routes require the Bearer header.
   const json = { 'content-type': 'application/json', authorization: 'Bearer stand.in.token' };
   const cases = [
     { name: 'liveness', app, method: 'GET', url: '/healthz', status: 200 },
@@ -343,6 +381,96 @@ t.test('real responses match the spec', async (t) => {
       status: 400,
     },
     { name: 'XML body', app: signingApp, method: 'POST', url: '/v1/sign', headers: { ...json, 'content-type': 'application/xml' }, body: '<a/>', status: 415 },
+    {
+      name: 'signed upload with type and size',
+      app: signingApp,
+      method: 'POST',
+      url: '/v1/sign',
+      headers: json,
+      body: { operation: 'PutObject', bucket: 'reports', key: 'uploads/alice/chart.png', contentType: 'image/png', contentLength: 48213 },
+      status: 200,
+    },
+    {
+      name: 'upload without declared type',
+      app: signingApp,
+      method: 'POST',
+      url: '/v1/sign',
+      headers: json,
+      body: { operation: 'PutObject', bucket: 'reports', key: 'uploads/alice/chart.png' },
+      status: 403,
+    },
+    {
+      name: 'content type on GetObject',
+      app: signingApp,
+      method: 'POST',
+      url: '/v1/sign',
+      headers: json,
+      body: { operation: 'GetObject', bucket: 'reports', key: '2026/q1/summary.pdf', contentType: 'image/png' },
+      status: 400,
+    },
+    {
+      name: 'authorize access types',
+      app: signingApp,
+      method: 'POST',
+      url: '/v1/authorize',
+      headers: json,
+      body: { bucket: 'reports', key: 'uploads/alice/chart.png', accessTypes: ['read', 'write'], contentType: 'image/png', contentLength: 48213 },
+      status: 200,
+    },
+    {
+      name: 'authorize operation',
+      app: signingApp,
+      method: 'POST',
+      url: '/v1/authorize',
+      headers: json,
+      body: { operation: 'ListObjectsV2', bucket: 'reports', prefix: '2026/', expiresInSeconds: 600 },
+      status: 200,
+    },
+    {
+      name: 'authorize with invalid signature',
+      app,
+      method: 'POST',
+      url: '/v1/authorize',
+      headers: json,
+      body: { operation: 'GetObject', bucket: 'reports', key: '2026/q1/summary.pdf' },
+      status: 401,
+    },
+    {
+      name: 'authorize as without admin scope',
+      app: signingApp,
+      method: 'POST',
+      url: '/v1/authorize',
+      headers: json,
+      body: { bucket: 'reports', prefix: '2026/', accessTypes: ['list'], as: { user: 'bob' } },
+      status: 403,
+    },
+    {
+      name: 'authorize as with admin scope',
+      app: adminApp,
+      method: 'POST',
+      url: '/v1/authorize',
+      headers: json,
+      body: { bucket: 'reports', prefix: '2026/', accessTypes: ['list', 'read'], as: { user: 'alice', groups: ['analysts'], roles: ['auditors'] } },
+      status: 200,
+    },
+    {
+      name: 'authorize both operation and access types',
+      app: signingApp,
+      method: 'POST',
+      url: '/v1/authorize',
+      headers: json,
+      body: { operation: 'GetObject', accessTypes: ['read'], bucket: 'reports', key: '2026/q1/summary.pdf' },
+      status: 400,
+    },
+    {
+      name: 'authorize XML body',
+      app: signingApp,
+      method: 'POST',
+      url: '/v1/authorize',
+      headers: { ...json, 'content-type': 'application/xml' },
+      body: '<a/>',
+      status: 415,
+    },
   ] as const;
 
   for (const testCase of cases) {

@@ -1,7 +1,9 @@
 import type { PolicyProblem } from './compile-policy.js';
+import { compileValiditySchedules } from './time/index.js';
 import type { ValidityPredicate } from './types.js';
 
-/** Compiles a policy's validity schedules. */
+/** Compiles a policy's validity schedules; pointers in the problems are relative to the array. */
 export function compileSchedules(raw: unknown[]): { predicate?: ValidityPredicate; problems: PolicyProblem[] } {
-  return { problems: raw.map((_, index) => ({ pointer: `/${index}`, message: 'validity schedules are not supported by openraz yet; remove them' })) };
+  const { predicate, problems } = compileValiditySchedules(raw);
+  return { ...(predicate === undefined ? {} : { predicate }), problems };
 }

@@ -108,7 +108,8 @@ t.test('unsupported Ranger features are load errors', async (t) => {
 
 t.test('conditions are checked at load time', async (t) => {
   const cases: [conditions: unknown, pointer: string, message: RegExp][] = [
-    [[{ type: 'time-of-day', values: ['9am-5pm'] }], '/policies/0/policyItems/0/conditions/0', /unknown condition type "time-of-day"/],
+    [[{ type: 'geo-fence', values: ['EU'] }], '/policies/0/policyItems/0/conditions/0', /unknown condition type "geo-fence"/],
+    [[{ type: 'time-of-day', values: ['9am-5pm'] }], '/policies/0/policyItems/0/conditions/0', /zone/],
     [[{ type: 'ip-range', values: ['10.0.0.0/33'] }], '/policies/0/policyItems/0/conditions/0', /prefix length/],
     [[{ type: 'ip-range', values: ['10.*.1'] }], '/policies/0/policyItems/0/conditions/0', /wildcard/],
     [[{ type: 'ip-range', values: ['intranet'] }], '/policies/0/policyItems/0/conditions/0', /invalid ip-range value "intranet"/],
