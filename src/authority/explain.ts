@@ -39,12 +39,13 @@ export function explainAccess(
   const principal: Principal = request.as === undefined ? caller : { user: request.as.user, groups: request.as.groups ?? [], roles: request.as.roles ?? [] };
 
   const { accessTypes, resource, operation } = describeTarget(request);
-  const expiresInSeconds = request.expiresInSeconds === undefined ? undefined : resolveExpiry(request.expiresInSeconds, dependencies.signing);
+  // The same default as /v1/sign, so that max-expires-seconds conditions decide alike.
+  const expiresInSeconds = resolveExpiry(request.expiresInSeconds, dependencies.signing);
   const policies = dependencies.policies();
 
   const decisions = accessTypes.map((accessType) => {
     const accessRequest = toAccessRequest(principal, accessType, resource, context, {
-      ...(expiresInSeconds === undefined ? {} : { expiresInSeconds }),
+      expiresInSeconds,
       ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
       ...(request.contentLength === undefined ? {} : { contentLength: request.contentLength }),
     });
@@ -83,13 +84,22 @@ function describeTarget(request: AuthorizeRequest): { accessTypes: AccessType[];
   }
 
   const accessTypes = [...new Set(request.accessTypes)].filter((type): type is AccessType => (ACCESS_TYPES as readonly string[]).includes(type));
+  for (const field of ['delimiter', 'maxKeys', 'continuationToken', 'startAfter', 'encodingType'] as const) {
+    if (request[field] !== undefined) {
+      throw new OpenRazError('ERR_REQUEST_INVALID', `"${field}" is a ListObjectsV2 parameter; with "accessTypes" give only "key" or "prefix".`, { field });
+    }
+  }
   if ((request.key === undefined) === (request.prefix === undefined)) {
     throw new OpenRazError('ERR_REQUEST_INVALID', 'With "accessTypes", give exactly one of "key" (an object) and "prefix" (every key under it).', { field: 'key' });
   }
   const resource: ResourceRequest =
     request.key !== undefined ? { kind: 'object', bucket: request.bucket, key: request.key } : { kind: 'prefix', bucket: request.bucket, prefix: request.prefix! };
+  // Validated as the operation with the same resource, so keys and upload fields follow the same rules.
+  const upload = { ...(request.contentType === undefined ? {} : { contentType: request.contentType }), ...(request.contentLength === undefined ? {} : { contentLength: request.contentLength }) };
   validateOperationRequest(
-    request.key !== undefined ? { operation: 'HeadObject', bucket: request.bucket, key: request.key } : { operation: 'ListObjectsV2', bucket: request.bucket, prefix: request.prefix! },
+    request.key !== undefined
+      ? { operation: 'PutObject', bucket: request.bucket, key: request.key, ...upload }
+      : { operation: 'ListObjectsV2', bucket: request.bucket, prefix: request.prefix!, ...upload },
   );
   return { accessTypes, resource };
 }

@@ -3,7 +3,7 @@ import t from 'tap';
 import { createBucket, gatewayAccessKey, gatewayEndpoint, gatewaySecretKey, s3ErrorCode, startGateway } from '../fixtures/gateway.js';
 import { sendRaw } from '../fixtures/raw-http.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
-import { createTestKeys, signToken, type TestKeys } from '../fixtures/tokens.js';
+import { createTestKeys, signToken } from '../fixtures/tokens.js';
 
 // These tests send openraz's URLs to a real Ceph radosgw on 127.0.0.1, which verifies SigV4.
 const bucket = 'openraz-e2e';

@@ -116,3 +116,37 @@ t.test('upload type and size are checked and signed', async (t) => {
   t.equal(badType.statusCode, 400);
   t.equal(badType.json().field, 'contentType');
 });
+
+t.test('authorize and sign agree on the default expiry', async (t) => {
+  const limited = await startTestService({
+    keys,
+    policies: [
+      {
+        id: 1,
+        name: 'short links',
+        resources: { bucket: { values: ['bkt'] }, path: { values: ['*'] } },
+        policyItems: [{ users: ['bob'], accesses: [{ type: 'read' }], conditions: [{ type: 'max-expires-seconds', values: ['600'] }] }],
+      },
+    ],
+  });
+  t.teardown(() => limited.close());
+  const body = { operation: 'GetObject', bucket: 'bkt', key: 'k' };
+  const sign = await limited.app.inject({ method: 'POST', url: '/v1/sign', headers: { authorization: `Bearer ${bob}` }, payload: body });
+  const explain = await limited.app.inject({ method: 'POST', url: '/v1/authorize', headers: { authorization: `Bearer ${bob}` }, payload: body });
+  t.equal(sign.statusCode, 200);
+  t.equal(explain.json().decisions[0].decision.allowed, true);
+  const long = await limited.app.inject({ method: 'POST', url: '/v1/authorize', headers: { authorization: `Bearer ${bob}` }, payload: { ...body, expiresInSeconds: 900 } });
+  t.equal(long.json().decisions[0].decision.allowed, false, 'a longer lifetime than the condition allows');
+});
+
+t.test('authorize checks fields with access types', async (t) => {
+  const listField = await post('/v1/authorize', { bucket: 'bkt', key: 'data/x', accessTypes: ['read'], delimiter: '/' });
+  t.equal(listField.statusCode, 400);
+  t.equal(listField.json().field, 'delimiter');
+  const badType = await post('/v1/authorize', { bucket: 'bkt', key: 'up/x', accessTypes: ['write'], contentType: 'garbage-no-slash' });
+  t.equal(badType.statusCode, 400);
+  t.equal(badType.json().field, 'contentType');
+  const uploadOnPrefix = await post('/v1/authorize', { bucket: 'bkt', prefix: 'up/', accessTypes: ['list'], contentLength: 5 });
+  t.equal(uploadOnPrefix.statusCode, 400);
+  t.equal(uploadOnPrefix.json().field, 'contentLength');
+});
