@@ -111,3 +111,13 @@ t.test('import-ranger writes loadable files', async (t) => {
   const written = JSON.parse(await readFile(path.join(out, 'cm_s3.json'), 'utf8')) as { policies: { resources: { path: { values: string[] } } }[] };
   t.same(written.policies[0]?.resources.path.values, ['raw/']);
 });
+
+t.test('shipped examples behave as described', async (t) => {
+  const root = path.join(import.meta.dirname, '../..');
+  const check = await runCli(['policy', 'check', path.join(root, 'policies')]);
+  t.equal(check.code, 0, check.stderr);
+  t.match(check.stdout, /0 warnings/);
+  const result = await runCli(['policy', 'test', path.join(root, 'docs/example-policy-cases.json'), '--policies', path.join(root, 'policies')]);
+  t.equal(result.code, 0, result.stdout);
+  t.match(result.stdout, /15 passed, 0 failed/);
+});
