@@ -45,7 +45,10 @@ export async function createService(config: Config, options: ServiceOptions = {}
   });
   recordPolicySet(metrics, policies.current().info);
   const verifier = await createTokenVerifier(config.jwt);
-  const target = parseStorageTarget(config.s3.endpoint ?? awsEndpoint(config.s3.region), config.s3.region, config.s3.forcePathStyle);
+  const target = {
+    ...parseStorageTarget(config.s3.endpoint ?? awsEndpoint(config.s3.region), config.s3.region, config.s3.forcePathStyle),
+    ...(config.s3.putObjectAcl === undefined ? {} : { putObjectAcl: config.s3.putObjectAcl }),
+  };
   const credentials = options.credentials === undefined ? readCredentialsFromEnvironment(process.env) : options.credentials;
   const signer = credentials ? new UrlSigner(target, credentials) : undefined;
 
@@ -58,6 +61,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       audit,
       metrics,
       signing: config.signing,
+      reservedBucketNames: new Set(config.s3.reservedBucketNames),
     },
     verifier,
     logger: options.logger ?? { level: config.log.level, redact: REDACTED_LOG_PATHS, serializers: LOG_SERIALIZERS },

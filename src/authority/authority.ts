@@ -32,6 +32,8 @@ export interface AuthorityDependencies {
   audit: AuditLog;
   metrics: Metrics;
   signing: Config['signing'];
+  /** Bucket names never signed because the store routes them to its own APIs. */
+  reservedBucketNames?: ReadonlySet<string>;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function authorizeAndSign(
   context: CallContext,
 ): Promise<SignResult> {
   validateOperationRequest(request);
+  checkReservedBucket(request.bucket, dependencies.reservedBucketNames);
   const expiresInSeconds = resolveExpiry(request.expiresInSeconds, dependencies.signing);
 
   const signer = dependencies.signer();
@@ -82,6 +85,18 @@ export async function authorizeAndSign(
   const presigned = await signer.presign(operation, { expiresInSeconds, signingDate: context.now });
   stopTimer();
   return { ...presigned, decisionId, policyId: decision.policyId };
+}
+
+/**
+ * Rejects a bucket name that the store routes to its own API instead of a bucket: on Ceph
+ * RGW a URL for bucket `admin` reaches the admin API, signed with openraz's credentials.
+ *
+ * @throws OpenRazError `ERR_REQUEST_INVALID` naming the field `bucket`.
+ */
+export function checkReservedBucket(bucket: string, reserved: ReadonlySet<string> | undefined): void {
+  if (reserved?.has(bucket)) {
+    throw new OpenRazError('ERR_REQUEST_INVALID', `Bucket name "${bucket}" is reserved: the storage server routes it to its own API (s3.reservedBucketNames).`, { field: 'bucket' });
+  }
 }
 
 /**

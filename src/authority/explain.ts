@@ -3,7 +3,7 @@ import type { VerifiedToken } from '../auth/index.js';
 import { OpenRazError } from '../errors/index.js';
 import { ACCESS_TYPES, type AccessType, type Explanation, type Principal, type ResourceRequest } from '../policy/index.js';
 import { describeOperation, validateOperationRequest, type OperationName } from '../s3/index.js';
-import { recordDecision, resolveExpiry, toAccessRequest, type AuthorityDependencies, type CallContext, type SignRequest } from './authority.js';
+import { checkReservedBucket, recordDecision, resolveExpiry, toAccessRequest, type AuthorityDependencies, type CallContext, type SignRequest } from './authority.js';
 
 /** A request to explain a decision: a sign request, or a bucket with a key or prefix and access types. */
 export interface AuthorizeRequest extends Omit<SignRequest, 'operation'> {
@@ -21,13 +21,15 @@ export interface AuthorizeResult {
 
 /**
  * Decides a request for each access type and explains how, without signing anything. Each
- * decision is audited like a sign decision, with kind `authorize`.
+ * decision is audited like a sign decision, with kind `authorize`. The explanation (policies,
+ * items, conditions) is returned only to callers with the admin scope; others get the bare
+ * decision, as policies are not theirs to read.
  *
  * @throws OpenRazError `ERR_REQUEST_INVALID` for an invalid request and
  *   `ERR_AUTH_ADMIN_SCOPE_REQUIRED` when `as` is used without the admin scope.
  */
 export function explainAccess(
-  dependencies: Pick<AuthorityDependencies, 'policies' | 'audit' | 'metrics' | 'signing'>,
+  dependencies: Pick<AuthorityDependencies, 'policies' | 'audit' | 'metrics' | 'signing' | 'reservedBucketNames'>,
   caller: VerifiedToken,
   request: AuthorizeRequest,
   context: CallContext,
@@ -37,8 +39,10 @@ export function explainAccess(
     throw new OpenRazError('ERR_AUTH_ADMIN_SCOPE_REQUIRED', `Deciding for another principal ("as") needs the scope "${adminScope}" in the token.`, { field: 'as' });
   }
   const principal: Principal = request.as === undefined ? caller : { user: request.as.user, groups: request.as.groups ?? [], roles: request.as.roles ?? [] };
+  const detailed = caller.scopes.includes(adminScope);
 
   const { accessTypes, resource, operation } = describeTarget(request);
+  checkReservedBucket(request.bucket, dependencies.reservedBucketNames);
   // The same default as /v1/sign, so that max-expires-seconds conditions decide alike.
   const expiresInSeconds = resolveExpiry(request.expiresInSeconds, dependencies.signing);
   const policies = dependencies.policies();
@@ -63,7 +67,11 @@ export function explainAccess(
       context,
       policyVersion: policies.info.version,
     });
-    return { ...explanation, accessType, decisionId };
+    if (detailed) return { ...explanation, accessType, decisionId };
+    // Without the admin scope a caller learns its own decision, not the policies behind it.
+    const { allowed, rule } = explanation.decision;
+    const reason = allowed ? 'allowed' : 'denied';
+    return { decision: { allowed, rule, reason }, roles: [], candidates: [], accessType, decisionId };
   });
   return { principal, resource, decisions };
 }

@@ -34,6 +34,8 @@ export const ENVIRONMENT_OVERRIDES: Record<string, { pointer: string; type: Valu
   OPENRAZ_S3_ENDPOINT: { pointer: '/s3/endpoint', type: 'string' },
   OPENRAZ_S3_REGION: { pointer: '/s3/region', type: 'string' },
   OPENRAZ_S3_FORCE_PATH_STYLE: { pointer: '/s3/forcePathStyle', type: 'boolean' },
+  OPENRAZ_S3_RESERVED_BUCKETS: { pointer: '/s3/reservedBucketNames', type: 'list' },
+  OPENRAZ_S3_PUT_OBJECT_ACL: { pointer: '/s3/putObjectAcl', type: 'string' },
   OPENRAZ_DEFAULT_EXPIRES_SECONDS: { pointer: '/signing/defaultExpiresSeconds', type: 'integer' },
   OPENRAZ_MAX_EXPIRES_SECONDS: { pointer: '/signing/maxExpiresSeconds', type: 'integer' },
   OPENRAZ_AUDIT_DESTINATION: { pointer: '/audit/destination', type: 'string' },

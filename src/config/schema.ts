@@ -77,6 +77,16 @@ export const CONFIG_SCHEMA = {
         endpoint: { type: 'string', pattern: '^https?://' },
         region: { type: 'string', pattern: '^[a-z0-9-]+$', default: 'us-east-1' },
         forcePathStyle: { type: 'boolean', default: false },
+        reservedBucketNames: {
+          type: 'array',
+          default: ['admin', 'auth', 'swift'],
+          items: { type: 'string', minLength: 1 },
+          description: 'Bucket names never signed, because the store routes those paths to its own APIs (Ceph RGW: /admin, /auth, /swift).',
+        },
+        putObjectAcl: {
+          enum: ['private', 'bucket-owner-full-control'],
+          description: 'Canned ACL signed into every PutObject, so the uploader cannot add another (for stores that accept unsigned x-amz-* headers). Unset by default: AWS buckets with ACLs disabled reject most ACL headers.',
+        },
       },
     },
     signing: {
@@ -128,7 +138,7 @@ export interface Config {
     jwksCacheMaxAgeMs: number;
     adminScope: string;
   };
-  s3: { endpoint?: string; region: string; forcePathStyle: boolean };
+  s3: { endpoint?: string; region: string; forcePathStyle: boolean; reservedBucketNames: string[]; putObjectAcl?: 'private' | 'bucket-owner-full-control' };
   signing: { defaultExpiresSeconds: number; maxExpiresSeconds: number };
   audit: { destination: string };
   log: { level: string };

@@ -87,6 +87,11 @@ function installJsonParser(app: FastifyInstance): void {
   // Only JSON bodies are accepted; Fastify's text/plain parser would let a string through.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      done(new OpenRazError('ERR_REQUEST_MEDIA_TYPE', `The body must be UTF-8 JSON; charset "${charset}" is not accepted.`), undefined);
+      return;
+    }
     let text: string;
     try {
       text = strictUtf8.decode(body as Buffer);

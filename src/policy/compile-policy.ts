@@ -150,6 +150,9 @@ function checkResourceMap(map: RawResourceMap, base: string): PolicyProblem[] {
   for (const name of ['bucket', 'path'] as const) {
     map[name].values.forEach((value, index) => {
       const pointer = `${base}/${name}/values/${index}`;
+      if (!value.isWellFormed()) {
+        problems.push({ pointer, message: 'the value is not valid Unicode (it has an unpaired surrogate); no S3 key can match it' });
+      }
       if (value.includes(OWNER_MACRO)) {
         problems.push({ pointer, message: `the macro ${OWNER_MACRO} has no meaning for object storage (objects have no owner attribute); remove it` });
       }

@@ -76,15 +76,18 @@ export function firstFailing(conditions: readonly CompiledCondition[], context: 
  */
 export const compileIpRange: ConditionCompiler = (values) => {
   const blocks = new BlockList();
+  const families = new Set<number>();
   for (const value of values) {
-    const problem = addIpRange(blocks, value.trim());
+    const problem = addIpRange(blocks, value.trim(), families);
     if (problem !== undefined) return problem;
   }
   return (context) => {
     if (context.clientIp === undefined) return 'unknown';
     const address = normalizeAddress(context.clientIp);
     const family = isIP(address);
-    if (family === 0) return 'unknown';
+    // A list with no range of the client's address family says nothing about it: an IPv4
+    // deny list must not let every IPv6 client through.
+    if (family === 0 || !families.has(family)) return 'unknown';
     return blocks.check(address, family === 4 ? 'ipv4' : 'ipv6') ? 'true' : 'false';
   };
 };
@@ -129,7 +132,7 @@ function parseSingleInteger(type: string, values: readonly string[]): number | s
   return Number(text);
 }
 
-function addIpRange(blocks: BlockList, value: string): string | undefined {
+function addIpRange(blocks: BlockList, value: string, families: Set<number>): string | undefined {
   if (value.endsWith('*')) {
     const octets = value.split('.');
     const fixed = octets.filter((octet) => octet !== '*');
@@ -139,6 +142,7 @@ function addIpRange(blocks: BlockList, value: string): string | undefined {
     }
     const network = [...fixed, ...new Array<string>(4 - fixed.length).fill('0')].join('.');
     blocks.addSubnet(network, fixed.length * 8, 'ipv4');
+    families.add(4);
     return undefined;
   }
 
@@ -146,6 +150,7 @@ function addIpRange(blocks: BlockList, value: string): string | undefined {
   const family = isIP(address);
   if (family === 0) return `invalid ip-range value "${value}"; write an address, a CIDR block or a wildcard such as "10.1.*"`;
   const type = family === 4 ? 'ipv4' : 'ipv6';
+  families.add(family);
   if (prefixText === undefined) {
     blocks.addAddress(address, type);
     return undefined;

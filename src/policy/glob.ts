@@ -4,11 +4,11 @@
  * is no escape for a literal `*` or `?`, again as in Ranger. The macro `{USER}` stands for the
  * requesting user's name, taken literally even when it contains `*` or `?`.
  *
- * A pattern is compiled twice: to a regular expression for matching whole keys, and to a
- * token list that an NFA walks to answer prefix questions for list requests.
+ * Matching runs an NFA over the value, one step per code point, so its cost is at most the
+ * value's length times the pattern's length whatever the input. A backtracking regular
+ * expression would let a crafted key with many `*` in a policy take seconds.
  */
-
-type Token = { kind: 'literal'; codePoint: string } | { kind: 'one' } | { kind: 'run' };
+import { foldCase } from './fold-case.js';
 
 export interface GlobOptions {
   /**
@@ -26,8 +26,9 @@ export interface GlobOptions {
 /** Ranger's macro for the requesting user's name in path values and item users. */
 export const USER_MACRO = '{USER}';
 
-// The characters with a meaning in a `u`-mode regular expression; `-` is not one outside a class.
-const REGEX_SPECIAL = /[.*+?^${}()|[\]\\/]/g;
+/** Token codes: a code point is itself (0 or more); these two are the wildcards. */
+const ONE = -1;
+const RUN = -2;
 
 /** Returns true when `value` contains a character with wildcard meaning. */
 export function hasWildcard(value: string): boolean {
@@ -53,122 +54,140 @@ export function literalPrefix(pattern: string, wildCard = true): string {
 export class Glob {
   readonly pattern: string;
   private readonly options: GlobOptions;
-  private readonly user: string | undefined;
-  private readonly regex: RegExp;
-  /** Built on the first prefix question: most patterns only ever match whole keys. */
-  private automaton: { tokens: readonly Token[]; starTail: readonly boolean[] } | undefined;
+  private readonly tokens: Int32Array;
+  /** `starTail[j]` is 1 when token j and every token after it are `*`. */
+  private readonly starTail: Uint8Array;
+  private readonly separator: number;
+  /** Set when the pattern is plain text, or plain text followed by `*`: matching is a string comparison. */
+  private readonly literal: { text: string; openEnded: boolean } | undefined;
 
   /** `user` replaces the `{USER}` macro; without it the macro stays literal text. */
   constructor(pattern: string, options: GlobOptions, user?: string) {
     this.pattern = pattern;
     this.options = options;
-    this.user = user;
+    this.tokens = tokenize(pattern, options, user);
+    this.separator = options.separator.codePointAt(0)!;
 
-    const body = tokenize(pattern, options, user)
-      .map((token) => {
-        if (token.kind === 'run') return '.*';
-        if (token.kind === 'one') return '.';
-        return token.codePoint.replace(REGEX_SPECIAL, '\\$&');
-      })
-      .join('');
-    const separator = options.separator.replace(REGEX_SPECIAL, '\\$&');
-    const below = options.recursive ? `(?:${separator}.*)?` : '';
-    this.regex = new RegExp(`^${body}${below}$`, 'su');
+    const count = this.tokens.length;
+    this.starTail = new Uint8Array(count + 1);
+    for (let j = count - 1; j >= 0; j--) {
+      this.starTail[j] = this.tokens[j] === RUN && (j === count - 1 || this.starTail[j + 1] === 1) ? 1 : 0;
+    }
+
+    const firstWildcard = this.tokens.findIndex((token) => token < 0);
+    if (firstWildcard === -1 || (this.starTail[firstWildcard] === 1 && firstWildcard === count - 1)) {
+      const end = firstWildcard === -1 ? count : firstWildcard;
+      const text = String.fromCodePoint(...this.tokens.subarray(0, end));
+      // A lone surrogate would compare as half of a pair in a UTF-16 string comparison.
+      if (text.isWellFormed()) this.literal = { text, openEnded: firstWildcard !== -1 };
+    }
   }
 
   /** Returns true when the whole of `value` matches. */
-  matches(value: string): boolean {
-    return this.regex.test(this.options.ignoreCase ? value.toLowerCase() : value);
+  matches(rawValue: string): boolean {
+    const value = this.options.ignoreCase ? foldCase(rawValue) : rawValue;
+    const literal = this.literal;
+    if (literal !== undefined) {
+      if (literal.openEnded) return value.startsWith(literal.text);
+      if (value === literal.text) return true;
+      return this.options.recursive && value.startsWith(literal.text) && value.codePointAt(literal.text.length) === this.separator;
+    }
+    return this.run(value, false) === 'covers';
   }
 
   /** Returns true when every string that starts with `prefix` matches. */
   coversPrefix(prefix: string): boolean {
-    return this.walkPrefix(prefix) === 'covers';
+    return this.run(this.options.ignoreCase ? foldCase(prefix) : prefix, true) === 'covers';
   }
 
   /** Returns true when at least one string that starts with `prefix` matches. */
   touchesPrefix(prefix: string): boolean {
-    return this.walkPrefix(prefix) !== 'misses';
+    return this.run(this.options.ignoreCase ? foldCase(prefix) : prefix, true) !== 'misses';
   }
 
   /**
-   * Runs the pattern's NFA over `prefix`. States are token indices, and index
-   * `tokens.length` is the accepting state. Every remaining pattern can be completed by some
-   * suffix, so a prefix touches the pattern exactly when the NFA still has a live state.
+   * Runs the NFA over `input`. States are token indices, and index `tokens.length` is the
+   * accepting state. For a whole value (`asPrefix` false) the answer is `covers` when the
+   * value matches. For a prefix it is `covers` when every extension matches, and `touches`
+   * when some extension does: every remaining pattern can be completed by some suffix, so a
+   * prefix touches the pattern exactly when the NFA still has a live state.
    */
-  private walkPrefix(rawPrefix: string): 'covers' | 'touches' | 'misses' {
-    const prefix = Array.from(this.options.ignoreCase ? rawPrefix.toLowerCase() : rawPrefix);
-    const { tokens, starTail } = (this.automaton ??= buildAutomaton(tokenize(this.pattern, this.options, this.user)));
+  private run(input: string, asPrefix: boolean): 'covers' | 'touches' | 'misses' {
+    const { tokens, starTail } = this;
     const accept = tokens.length;
-    let states = this.closure(new Set([0]), tokens);
+    let current = new Uint8Array(accept + 1);
+    let next = new Uint8Array(accept + 1);
+    current[0] = 1;
+    close(current, tokens);
 
-    for (let i = 0; i <= prefix.length; i++) {
-      if (states.size === 0) return 'misses';
-      for (const state of states) {
-        if (state < accept && starTail[state]) return 'covers';
-      }
-      if (i === prefix.length) break;
-
+    for (const char of input) {
+      if (asPrefix && hasStarTail(current, starTail, accept)) return 'covers';
+      const code = char.codePointAt(0)!;
       // A recursive pattern that has matched up to a separator matches all that follows.
-      const char = prefix[i]!;
-      if (this.options.recursive && states.has(accept) && char === this.options.separator) {
-        return 'covers';
+      if (this.options.recursive && current[accept] === 1 && code === this.separator) return 'covers';
+
+      next.fill(0);
+      let live = false;
+      for (let state = 0; state < accept; state++) {
+        if (current[state] === 0) continue;
+        const token = tokens[state]!;
+        if (token === RUN) {
+          next[state] = 1;
+          live = true;
+        } else if (token === ONE || token === code) {
+          next[state + 1] = 1;
+          live = true;
+        }
       }
-      states = this.closure(this.step(states, char, tokens), tokens);
+      if (!live) return 'misses';
+      close(next, tokens);
+      [current, next] = [next, current];
     }
-    return 'touches';
-  }
 
-  private step(states: ReadonlySet<number>, char: string, tokens: readonly Token[]): Set<number> {
-    const next = new Set<number>();
-    for (const state of states) {
-      const token = tokens[state];
-      if (token === undefined) continue;
-      if (token.kind === 'run') next.add(state);
-      else if (token.kind === 'one' || token.codePoint === char) next.add(state + 1);
-    }
-    return next;
-  }
-
-  private closure(states: Set<number>, tokens: readonly Token[]): Set<number> {
-    for (const state of states) {
-      // Iterating a Set visits members added during the loop, so chains of `*` close fully.
-      if (tokens[state]?.kind === 'run') states.add(state + 1);
-    }
-    return states;
+    if (!asPrefix) return current[accept] === 1 ? 'covers' : 'misses';
+    if (hasStarTail(current, starTail, accept)) return 'covers';
+    return current.includes(1) ? 'touches' : 'misses';
   }
 }
 
-/** `starTail[j]` is true when token j and every token after it are `*`. */
-function buildAutomaton(tokens: readonly Token[]): { tokens: readonly Token[]; starTail: readonly boolean[] } {
-  const starTail: boolean[] = new Array<boolean>(tokens.length + 1).fill(false);
-  for (let j = tokens.length - 1; j >= 0; j--) {
-    starTail[j] = tokens[j]!.kind === 'run' && (j === tokens.length - 1 || starTail[j + 1]!);
+/** Adds the states reachable by skipping `*` tokens, which may match nothing. */
+function close(states: Uint8Array, tokens: Int32Array): void {
+  for (let state = 0; state < tokens.length; state++) {
+    if (states[state] === 1 && tokens[state] === RUN) states[state + 1] = 1;
   }
-  return { tokens, starTail };
 }
 
-function tokenize(pattern: string, options: GlobOptions, user: string | undefined): Token[] {
+function hasStarTail(states: Uint8Array, starTail: Uint8Array, accept: number): boolean {
+  for (let state = 0; state < accept; state++) {
+    if (states[state] === 1 && starTail[state] === 1) return true;
+  }
+  return false;
+}
+
+function tokenize(pattern: string, options: GlobOptions, user: string | undefined): Int32Array {
   const wildCard = options.wildCard ?? true;
-  const fold = (text: string): string => (options.ignoreCase ? text.toLowerCase() : text);
-  const tokens: Token[] = [];
+  const fold = (text: string): string => (options.ignoreCase ? foldCase(text) : text);
+  const tokens: number[] = [];
+  const pushText = (text: string): void => {
+    for (const char of fold(text)) tokens.push(char.codePointAt(0)!);
+  };
 
   let index = 0;
   while (index < pattern.length) {
     if (user !== undefined && pattern.startsWith(USER_MACRO, index)) {
-      for (const char of fold(user)) tokens.push({ kind: 'literal', codePoint: char });
+      pushText(user);
       index += USER_MACRO.length;
       continue;
     }
     const char = String.fromCodePoint(pattern.codePointAt(index)!);
     index += char.length;
-    if (wildCard && char === '*') tokens.push({ kind: 'run' });
-    else if (wildCard && char === '?') tokens.push({ kind: 'one' });
-    else for (const folded of fold(char)) tokens.push({ kind: 'literal', codePoint: folded });
+    if (wildCard && char === '*') tokens.push(RUN);
+    else if (wildCard && char === '?') tokens.push(ONE);
+    else pushText(char);
   }
 
   // Ranger appends `*` to a recursive value that ends with the separator, so that `home/`
   // covers `home/x` but not `home` itself.
-  if (options.recursive && pattern.endsWith(options.separator)) tokens.push({ kind: 'run' });
-  return tokens;
+  if (options.recursive && pattern.endsWith(options.separator)) tokens.push(RUN);
+  return Int32Array.from(tokens);
 }

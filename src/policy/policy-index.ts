@@ -1,3 +1,4 @@
+import { foldCase } from './fold-case.js';
 import { literalPrefix } from './glob.js';
 import type { CompiledPolicy } from './types.js';
 
@@ -63,6 +64,6 @@ export class PathIndex {
   }
 
   private fold(text: string): string {
-    return this.ignoreCase ? text.toLowerCase() : text;
+    return this.ignoreCase ? foldCase(text) : text;
   }
 }

@@ -37,6 +37,9 @@ export const nodeSha256 = Hash.bind(null, 'sha256') as unknown as Sha256Construc
 
 const UNSIGNED_PAYLOAD_HEADERS = new Set([CONTENT_SHA256_HEADER]);
 
+/** Headers that stay headers (signed) instead of moving into the query string. */
+const UNHOISTABLE_HEADERS = new Set([CONTENT_SHA256_HEADER, 'x-amz-acl']);
+
 /**
  * Presigns S3 requests for one storage target with one set of credentials. The SignatureV4
  * instance is built once and caches the derived signing key per day, so a request costs
@@ -71,6 +74,8 @@ export class UrlSigner {
 
     const { resource } = operation;
     const { host, pathPrefix } = addressBucket(this.target, resource.bucket);
+    const headers = { ...operation.headers };
+    if (operation.name === 'PutObject' && this.target.putObjectAcl !== undefined) headers['x-amz-acl'] = this.target.putObjectAcl;
     const keyPath = resource.kind === 'object' ? `/${encodeKeyPath(resource.key)}` : '';
     const path = `${pathPrefix}${keyPath}` || '/';
 
@@ -82,13 +87,13 @@ export class UrlSigner {
       query: { ...operation.query },
       // S3 verifies a presigned URL against UNSIGNED-PAYLOAD; without this header the
       // signer would hash an empty body into the signature.
-      headers: { ...operation.headers, host, [CONTENT_SHA256_HEADER]: UNSIGNED_PAYLOAD },
+      headers: { ...headers, host, [CONTENT_SHA256_HEADER]: UNSIGNED_PAYLOAD },
     });
     const signed = await this.signer.presign(request, {
       expiresIn: expiresInSeconds,
       signingDate,
       unsignableHeaders: UNSIGNED_PAYLOAD_HEADERS,
-      unhoistableHeaders: UNSIGNED_PAYLOAD_HEADERS,
+      unhoistableHeaders: UNHOISTABLE_HEADERS,
     });
 
     const signature = signed.query?.[SIGNATURE_QUERY_PARAM];
@@ -99,7 +104,7 @@ export class UrlSigner {
     return {
       method: operation.method,
       url: `${this.target.protocol}//${host}${path}?${query}`,
-      headers: { ...operation.headers },
+      headers,
       expiresAt: new Date((signedSeconds + expiresInSeconds) * 1000),
     };
   }

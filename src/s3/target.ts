@@ -9,6 +9,8 @@ export interface StorageTarget {
   port?: number;
   region: string;
   forcePathStyle: boolean;
+  /** Canned ACL signed into every PutObject, when set. */
+  putObjectAcl?: string;
 }
 
 /** The AWS endpoint for `region`. */

@@ -5,7 +5,7 @@ import { sendRaw } from '../fixtures/raw-http.js';
 import { startTestService } from '../fixtures/service.js';
 import { createTestKeys, signToken } from '../fixtures/tokens.js';
 
-// The policy sees keys literally, so `drop/mallory/../../x` is "under drop/mallory/". That is
+// The policy engine matches keys literally, so `drop/mallory/../../x` is "under drop/mallory/". That is
 // safe only while the gateway also takes the signed path literally. These checks send such
 // URLs byte for byte to the Ceph gateway and expect them to reach the literal object (absent,
 // so 404), never the object a path normaliser would pick, and expect any query parameter

@@ -6,8 +6,8 @@ import { createTestKeys, signToken } from '../fixtures/tokens.js';
 // The README's example denies bob with the condition `ip-range 0.0.0.0/0`, meaning "from
 // anywhere". An IPv6 client is outside every IPv4 block, so the condition is false and the
 // deny item does not apply: bob reads over IPv6 what he may not read over IPv4. A range list
-// of one address family cannot judge an address of the other family; for a deny item that
-// must not lift the restriction (the rule the engine already applies to a missing address).
+// of one address family cannot judge an address of the other family, so the result should be
+// unknown. A deny item then still applies, as it already does when the address is missing.
 const keys = await createTestKeys();
 t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
 

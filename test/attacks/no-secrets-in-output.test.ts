@@ -3,9 +3,9 @@ import t from 'tap';
 import { startTestService, type TestService } from '../fixtures/service.js';
 import { NOW_SECONDS, createTestKeys, signToken } from '../fixtures/tokens.js';
 
-// Provokes every error code the sign route can return, plus successful signings with a
-// session token, and scans the debug log, the audit file and every error body for the
-// storage secret, the session token, bearer tokens, signatures and presigned URLs.
+// Provokes every error code the sign and authorize routes can return, plus successful
+// signings with a session token. Then scans the debug log, the audit file and every error
+// body for the storage secret, the session token, bearer tokens, signatures and URLs.
 const SECRET = 'scan-secret-key-never-in-output';
 const SESSION_TOKEN = 'scan-session-token-never-in-output';
 
@@ -86,6 +86,23 @@ t.test('every error code is provoked', async (t) => {
     const code = response.statusCode === 200 ? '200' : (response.json() as { code: string }).code;
     t.equal(code, expected.split(' ')[0], `${expected}: provoked`);
   }
+  const authorize = await main.app.inject({
+    method: 'POST',
+    url: '/v1/authorize',
+    headers: { authorization: `Bearer ${alice}` },
+    payload: { operation: 'PutObject', bucket: 'bkt', key: 'data/x', expiresInSeconds: 60 },
+  });
+  errorBodies.push(authorize.body);
+  t.equal(authorize.statusCode, 200, '/v1/authorize explains without signing');
+  const asOther = await main.app.inject({
+    method: 'POST',
+    url: '/v1/authorize',
+    headers: { authorization: `Bearer ${alice}` },
+    payload: { accessTypes: ['read'], bucket: 'bkt', key: 'data/x', as: { user: 'bob' } },
+  });
+  errorBodies.push(asOther.body);
+  t.equal(asOther.json().code, 'ERR_AUTH_ADMIN_SCOPE_REQUIRED', 'ERR_AUTH_ADMIN_SCOPE_REQUIRED: provoked');
+
   const notFound = await main.app.inject({ method: 'POST', url: '/v1/signature', headers: { authorization: `Bearer ${alice}` } });
   errorBodies.push(notFound.body);
   t.equal(notFound.json().code, 'ERR_ROUTE_NOT_FOUND', 'ERR_ROUTE_NOT_FOUND: provoked');

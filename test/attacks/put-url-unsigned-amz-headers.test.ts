@@ -26,6 +26,9 @@ await createBucket(bucket);
 await createBucket(otherBucket);
 const seeded = await signedS3Request('PUT', `/${otherBucket}/payroll/2026.csv`, { body: secretContent });
 if (seeded.status !== 200) throw new Error(`seeding ${otherBucket}/${secretKey} failed with HTTP ${seeded.status}`);
+const page = '<script>alert(document.cookie)</script>'.repeat(50);
+const seededPage = await signedS3Request('PUT', `/${otherBucket}/pages/evil.html`, { body: page, headers: { 'content-type': 'text/html' } });
+if (seededPage.status !== 200) throw new Error(`seeding ${otherBucket}/pages/evil.html failed with HTTP ${seededPage.status}`);
 
 const keys = await createTestKeys();
 t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
@@ -38,6 +41,21 @@ const policies = [
     resources: { bucket: { values: [bucket] }, path: { values: ['drop/mallory/'], isRecursive: true } },
     policyItems: [{ users: ['mallory'], accesses: [{ type: 'read' }, { type: 'write' }] }],
   },
+  {
+    id: 2,
+    name: 'mallory uploads small images to avatars/mallory/',
+    resources: { bucket: { values: [bucket] }, path: { values: ['avatars/mallory/'], isRecursive: true } },
+    policyItems: [
+      {
+        users: ['mallory'],
+        accesses: [{ type: 'write' }],
+        conditions: [
+          { type: 'content-types', values: ['image/png'] },
+          { type: 'max-object-size', values: ['1024'] },
+        ],
+      },
+    ],
+  },
 ];
 const service = await startTestService({
   keys,
@@ -45,6 +63,8 @@ const service = await startTestService({
   credentials: { accessKeyId: gatewayAccessKey, secretAccessKey: gatewaySecretKey },
   endpoint: gatewayEndpoint,
   now: () => new Date(),
+  // Signing the canned ACL makes the gateway reject any other ACL header on the upload.
+  config: { s3: { putObjectAcl: 'private' } },
 });
 t.teardown(() => service.close());
 
@@ -54,7 +74,7 @@ interface Signed {
   headers: Record<string, string>;
 }
 
-/** Deletes an object left by an earlier run, so that every check sees only this run's requests. */
+/** Deletes an object that an earlier run left, so each check measures only this run's requests. */
 async function removeObject(key: string): Promise<void> {
   const response = await signedS3Request('DELETE', `/${bucket}/${key}`);
   if (response.status !== 204) throw new Error(`cleanup of ${bucket}/${key} failed with HTTP ${response.status}`);
@@ -83,7 +103,11 @@ t.test('policy denies mallory the private bucket', async (t) => {
   t.equal(response.statusCode, 403, 'openraz refuses to sign a GET of the private object');
 });
 
-t.test('PUT URL cannot copy another object', async (t) => {
+// AWS S3 rejects x-amz-* headers that are not signed; this Ceph gateway does not, and no
+// header openraz can sign stops a copy there. The store (or a proxy before it) must enforce it.
+const COPY_TODO = 'Ceph RGW runs an unsigned x-amz-copy-source; needs enforcement in the store or a proxy before it';
+
+t.test('PUT URL cannot copy another object', { todo: COPY_TODO }, async (t) => {
   const key = 'drop/mallory/loot.csv';
   await removeObject(key);
   const put = await presign({ operation: 'PutObject', key });
@@ -114,10 +138,24 @@ t.test('PUT URL cannot make the object public', async (t) => {
   t.equal(anonymousGrant.status, 403, 'x-amz-grant-read for AllUsers must not reach the gateway in a signed request');
 });
 
+t.test('PUT URL keeps the declared type and size', { todo: COPY_TODO }, async (t) => {
+  // The policy checked contentType and contentLength, and both are signed as headers, but a
+  // copy takes the source's type and size instead of the request's.
+  const key = 'avatars/mallory/me.png';
+  await removeObject(key);
+  const put = await presign({ operation: 'PutObject', key, contentType: 'image/png', contentLength: 5 });
+  await sendRaw('PUT', put.url, 'hello', { ...put.headers, 'x-amz-copy-source': `/${otherBucket}/pages/evil.html` });
+
+  const stored = await signedS3Request('HEAD', `/${bucket}/${key}`);
+  t.not(stored.headers['content-type'], 'text/html', 'the stored object is not the copied HTML page');
+  t.ok(Number(stored.headers['content-length'] ?? 0) <= 1024, `the stored object is at most 1024 bytes (got ${stored.headers['content-length']})`);
+});
+
 t.test('PUT URL still uploads', async (t) => {
   const key = 'drop/mallory/plain.txt';
   await removeObject(key);
   const put = await presign({ operation: 'PutObject', key });
+  t.same(put.headers, { 'x-amz-acl': 'private' }, 'the caller is told to send the signed ACL');
   const upload = await sendRaw('PUT', put.url, 'plain upload', put.headers);
   t.equal(upload.status, 200, 'an upload with exactly the returned headers works');
 

@@ -51,7 +51,7 @@ t.test('reserved first path segments stay S3', async (t) => {
     }
     const response = await sendRaw('GET', (signed.json() as { url: string }).url);
     const body = response.body.toString();
-    // S3 errors are XML; the admin and Swift auth handlers answer in JSON.
+    // S3 errors are XML, while the admin and Swift auth handlers return JSON.
     t.notOk(body.startsWith('{'), `${bucket}/${key}: the gateway answers as S3, not as another API (got ${response.status} ${body.slice(0, 60)})`);
   }
 });

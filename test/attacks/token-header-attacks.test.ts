@@ -7,7 +7,7 @@ import { AUDIENCE, ISSUER, NOW_SECONDS, createTestKeys } from '../fixtures/token
 
 // Tokens built byte by byte (jose refuses to sign some of these headers), signed with RS256
 // by the trusted key or by an attacker's key. Every one of them must be rejected with 401,
-// except where a comment says the token is valid.
+// except the duplicate-name token in the last test, which is valid.
 const keys = await createTestKeys();
 t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
 const attacker = await generateKeyPair('RS256', { extractable: true });

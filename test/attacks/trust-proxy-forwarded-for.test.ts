@@ -1,13 +1,12 @@
 import { rm } from 'node:fs/promises';
 import t from 'tap';
-import { LoadError } from '../../src/errors/index.js';
-import { startTestService, type TestService } from '../fixtures/service.js';
+import { startTestService } from '../fixtures/service.js';
 import { createTestKeys, signToken } from '../fixtures/tokens.js';
 
-// With `server.trustProxy: true` Fastify trusts every hop of X-Forwarded-For and takes the
-// leftmost address as the client IP. A proxy appends the address it saw, so the leftmost entry
-// is whatever the client sent. `ip-range` conditions and the audit `clientIp` must use the
-// address the trusted proxy saw, never one the client wrote.
+// X-Forwarded-For is a list that every proxy appends to, so its leftmost entries are whatever
+// the client wrote. `ip-range` conditions and the audit `clientIp` must use the address that
+// the last trusted proxy saw. Before `server.trustedProxies` (a list of proxy addresses)
+// replaced `server.trustProxy: true`, Fastify trusted every hop and took the leftmost entry.
 const keys = await createTestKeys();
 t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
 
@@ -27,29 +26,18 @@ const policies = [
   },
 ];
 
-// The client is at 203.0.113.7; the reverse proxy at 127.0.0.1 appended that address.
+// The client is at 203.0.113.7, and the reverse proxy at 127.0.0.1 appended that address.
 const PROXY_ADDRESS = '127.0.0.1';
 const CLIENT_ADDRESS = '203.0.113.7';
 const SPOOFED_ADDRESS = '10.1.2.3';
 
-let service: TestService | undefined;
-try {
-  service = await startTestService({ keys, policies, config: { server: { trustProxy: true } } });
-} catch (error) {
-  // Replacing the boolean with a hop count or a list of proxy addresses is one valid fix.
-  if (!(error instanceof LoadError)) throw error;
-}
+const service = await startTestService({ keys, policies, config: { server: { trustedProxies: [PROXY_ADDRESS] } } });
+t.teardown(() => service.close());
 
 t.test('spoofed X-Forwarded-For is not the client IP', async (t) => {
-  if (service === undefined) {
-    t.pass('trustProxy: true is rejected at load, so no blanket trust of every hop is possible');
-    return;
-  }
-  const running = service;
-  t.teardown(() => running.close());
   const token = await signToken(keys, { sub: 'alice' });
   const sign = (key: string) =>
-    running.app.inject({
+    service.app.inject({
       method: 'POST',
       url: '/v1/sign',
       remoteAddress: PROXY_ADDRESS,
@@ -63,10 +51,28 @@ t.test('spoofed X-Forwarded-For is not the client IP', async (t) => {
   const blocked = await sign('public/q1.pdf');
   t.equal(blocked.statusCode, 403, 'a deny for 203.0.113.0/24 applies even with a spoofed leftmost entry');
 
-  const audit = await running.auditLines();
+  const audit = await service.auditLines();
   t.same(
     audit.map((line) => line.clientIp),
     [CLIENT_ADDRESS, CLIENT_ADDRESS],
     'the audit records the address the proxy saw',
   );
+});
+
+t.test('forwarded addresses only from a trusted proxy', async (t) => {
+  const token = await signToken(keys, { sub: 'alice' });
+  const sign = (remoteAddress: string, forwardedFor: string) =>
+    service.app.inject({
+      method: 'POST',
+      url: '/v1/sign',
+      remoteAddress,
+      headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': forwardedFor },
+      payload: { operation: 'GetObject', bucket: 'bkt', key: 'internal/q1.pdf' },
+    });
+
+  const viaProxy = await sign(PROXY_ADDRESS, SPOOFED_ADDRESS);
+  t.equal(viaProxy.statusCode, 200, 'an office client behind the trusted proxy is allowed');
+
+  const direct = await sign('198.51.100.9', SPOOFED_ADDRESS);
+  t.equal(direct.statusCode, 403, 'a client that connects directly cannot claim an address');
 });

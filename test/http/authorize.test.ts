@@ -39,7 +39,7 @@ async function post(url: string, body: object, token = bob, headers: Record<stri
 }
 
 t.test('authorize explains each access type', async (t) => {
-  const response = await post('/v1/authorize', { bucket: 'bkt', key: 'data/x.csv', accessTypes: ['read', 'write'] });
+  const response = await post('/v1/authorize', { bucket: 'bkt', key: 'data/x.csv', accessTypes: ['read', 'write'], as: { user: 'bob', groups: ['analysts'] } }, admin);
   t.equal(response.statusCode, 200);
   const body = response.json();
   t.equal(body.principal.user, 'bob');
@@ -56,10 +56,17 @@ t.test('authorize explains each access type', async (t) => {
   const audit = await service.auditLines();
   const lines = audit.filter((line) => line.kind === 'authorize');
   t.equal(lines.length, 2, 'one audit line per access type');
+
+  const plain = await post('/v1/authorize', { bucket: 'bkt', key: 'data/x.csv', accessTypes: ['read'] });
+  const decision = plain.json().decisions[0];
+  t.equal(decision.decision.allowed, true, 'a caller learns its own decision');
+  t.same(decision.candidates, [], 'but not the policies behind it');
+  t.equal(decision.decision.policyId, undefined);
+  t.equal(decision.decision.reason, 'allowed');
 });
 
 t.test('authorize names the failing condition', async (t) => {
-  const response = await post('/v1/authorize', { operation: 'GetObject', bucket: 'bkt', key: 'office/plan.txt' });
+  const response = await post('/v1/authorize', { operation: 'GetObject', bucket: 'bkt', key: 'office/plan.txt', as: { user: 'bob' } }, admin);
   const decision = response.json().decisions[0];
   t.equal(decision.decision.allowed, false);
   t.same(decision.candidates[0].items[0].failingCondition, { type: 'ip-range', values: ['10.0.0.0/8'], result: 'false' });
@@ -133,6 +140,7 @@ t.test('authorize and sign agree on the default expiry', async (t) => {
   const body = { operation: 'GetObject', bucket: 'bkt', key: 'k' };
   const sign = await limited.app.inject({ method: 'POST', url: '/v1/sign', headers: { authorization: `Bearer ${bob}` }, payload: body });
   const explain = await limited.app.inject({ method: 'POST', url: '/v1/authorize', headers: { authorization: `Bearer ${bob}` }, payload: body });
+  t.equal(explain.statusCode, 200);
   t.equal(sign.statusCode, 200);
   t.equal(explain.json().decisions[0].decision.allowed, true);
   const long = await limited.app.inject({ method: 'POST', url: '/v1/authorize', headers: { authorization: `Bearer ${bob}` }, payload: { ...body, expiresInSeconds: 900 } });
