@@ -5,6 +5,7 @@ import type { Config } from '../config/index.js';
 import { OpenRazError } from '../errors/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { AccessRequest, AccessType, Decision, PolicySet, Principal, ResourceRequest } from '../policy/index.js';
+import type { RevocationCheck } from '../revocation/index.js';
 import { describeOperation, validateOperationRequest, type OperationRequest, type PresignedRequest, type UrlSigner } from '../s3/index.js';
 
 /** A sign request as the API receives it: one operation plus the URL lifetime. */
@@ -34,6 +35,8 @@ export interface AuthorityDependencies {
   signing: Config['signing'];
   /** Bucket names never signed because the store routes them to its own APIs. */
   reservedBucketNames?: ReadonlySet<string>;
+  /** Blocks set by admins, checked before the policies. */
+  revocations?: RevocationCheck;
 }
 
 /**
@@ -61,7 +64,7 @@ export async function authorizeAndSign(
   const operation = describeOperation(request);
   const policies = dependencies.policies();
   const accessRequest = toAccessRequest(caller, operation.accessType, operation.resource, context, { ...request, expiresInSeconds });
-  const decision = policies.evaluate(accessRequest);
+  const decision = decideWithRevocations(dependencies, caller, accessRequest, policies);
   const decisionId = randomUUID();
   const expiresAt = new Date((Math.floor(context.now.getTime() / 1000) + expiresInSeconds) * 1000);
 
@@ -114,6 +117,21 @@ export function resolveExpiry(requested: number | undefined, signing: Config['si
     );
   }
   return requested;
+}
+
+/**
+ * Decides with the admins' blocks first: a blocked user, group, token or prefix is denied
+ * whatever the policies say, with a reason of its own.
+ */
+export function decideWithRevocations(
+  dependencies: Pick<AuthorityDependencies, 'revocations'>,
+  caller: { user: string; groups: readonly string[]; tokenId?: string },
+  accessRequest: AccessRequest,
+  policies: PolicySet,
+): Decision {
+  const block = dependencies.revocations?.findBlock(caller, accessRequest.resource);
+  if (block !== undefined) return { allowed: false, rule: 'revoked', reason: `revoked: ${block}` };
+  return policies.evaluate(accessRequest);
 }
 
 /** Builds the engine's request: the principal, the resource and the request attributes for conditions. */

@@ -39,6 +39,14 @@ export const ENVIRONMENT_OVERRIDES: Record<string, { pointer: string; type: Valu
   OPENRAZ_DEFAULT_EXPIRES_SECONDS: { pointer: '/signing/defaultExpiresSeconds', type: 'integer' },
   OPENRAZ_MAX_EXPIRES_SECONDS: { pointer: '/signing/maxExpiresSeconds', type: 'integer' },
   OPENRAZ_AUDIT_DESTINATION: { pointer: '/audit/destination', type: 'string' },
+  OPENRAZ_AUDIT_ON_FAILURE: { pointer: '/audit/onFailure', type: 'string' },
+  OPENRAZ_REDIS_URL: { pointer: '/redis/url', type: 'string' },
+  OPENRAZ_REDIS_KEY_PREFIX: { pointer: '/redis/keyPrefix', type: 'string' },
+  OPENRAZ_RATE_LIMIT_ENABLED: { pointer: '/rateLimit/enabled', type: 'boolean' },
+  OPENRAZ_RATE_LIMIT_MAX_REQUESTS: { pointer: '/rateLimit/maxRequestsPerWindow', type: 'integer' },
+  OPENRAZ_RATE_LIMIT_WINDOW_MS: { pointer: '/rateLimit/windowMs', type: 'integer' },
+  OPENRAZ_REVOCATION_FILE: { pointer: '/revocation/file', type: 'string' },
+  OPENRAZ_S3_ALLOW_DOT_SEGMENTS: { pointer: '/s3/allowDotSegments', type: 'boolean' },
   OPENRAZ_LOG_LEVEL: { pointer: '/log/level', type: 'string' },
 };
 

@@ -83,6 +83,11 @@ export const CONFIG_SCHEMA = {
           items: { type: 'string', minLength: 1 },
           description: 'Bucket names never signed, because the store routes those paths to its own APIs (Ceph RGW: /admin, /auth, /swift).',
         },
+        allowDotSegments: {
+          type: 'boolean',
+          default: false,
+          description: 'Sign keys with `.` or `..` path segments. Off by default, because common HTTP clients and URL parsers rewrite such paths.',
+        },
         putObjectAcl: {
           enum: ['private', 'bucket-owner-full-control'],
           description: 'Canned ACL signed into every PutObject, so the uploader cannot add another (for stores that accept unsigned x-amz-* headers). Unset by default: AWS buckets with ACLs disabled reject most ACL headers.',
@@ -104,6 +109,38 @@ export const CONFIG_SCHEMA = {
       default: {},
       properties: {
         destination: { type: 'string', minLength: 1, default: 'stdout', description: '`stdout`, `stderr` or a file path (appended).' },
+        onFailure: {
+          enum: ['block', 'continue'],
+          default: 'block',
+          description: '`block`: while the audit destination cannot be written, decisions answer 503 and nothing is signed. `continue`: keep serving and count the lost lines.',
+        },
+      },
+    },
+    redis: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        url: { type: 'string', pattern: '^rediss?://', description: 'Shared state for several replicas: rate limits and revocations. Unset: in memory.' },
+        keyPrefix: { type: 'string', minLength: 1, default: 'openraz:' },
+      },
+    },
+    rateLimit: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        maxRequestsPerWindow: { type: 'integer', minimum: 1, default: 1200, description: 'Requests per principal (token user) in one window; unauthenticated requests count per client address.' },
+        windowMs: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
+      },
+    },
+    revocation: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        file: { type: 'string', minLength: 1, description: 'JSON file of blocked users, groups, token ids and bucket prefixes, for GitOps; reloaded when it changes.' },
       },
     },
     log: {
@@ -138,8 +175,18 @@ export interface Config {
     jwksCacheMaxAgeMs: number;
     adminScope: string;
   };
-  s3: { endpoint?: string; region: string; forcePathStyle: boolean; reservedBucketNames: string[]; putObjectAcl?: 'private' | 'bucket-owner-full-control' };
+  s3: {
+    endpoint?: string;
+    region: string;
+    forcePathStyle: boolean;
+    reservedBucketNames: string[];
+    allowDotSegments: boolean;
+    putObjectAcl?: 'private' | 'bucket-owner-full-control';
+  };
   signing: { defaultExpiresSeconds: number; maxExpiresSeconds: number };
-  audit: { destination: string };
+  audit: { destination: string; onFailure: 'block' | 'continue' };
+  redis: { url?: string; keyPrefix: string };
+  rateLimit: { enabled: boolean; maxRequestsPerWindow: number; windowMs: number };
+  revocation: { file?: string };
   log: { level: string };
 }

@@ -5,6 +5,7 @@ import type { AuthorityDependencies } from '../authority/index.js';
 import type { TokenVerifier } from '../auth/index.js';
 import { OpenRazError } from '../errors/index.js';
 import { installErrorHandler } from './error-handler.js';
+import { installRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { healthRoutes } from './routes/health.js';
 import { decisionRoutes } from './routes/decisions.js';
 
@@ -36,6 +37,8 @@ export interface AppOptions {
   bodyLimitBytes?: number;
   /** Token scope that allows `/v1/authorize` for another principal; default `openraz:admin`. */
   adminScope?: string;
+  /** Per-principal rate limits; none when absent. */
+  rateLimit?: RateLimitOptions;
   /** Reverse proxies whose X-Forwarded-For is believed, as addresses or CIDR blocks. */
   trustedProxies?: readonly string[];
 }
@@ -67,6 +70,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   const now = options.now ?? (() => new Date());
+  if (options.rateLimit !== undefined) app.register(installRateLimit, options.rateLimit);
   app.register(decisionRoutes, { authority: options.authority, verifier: options.verifier, now, adminScope: options.adminScope ?? 'openraz:admin' });
   app.register(healthRoutes, {
     policies: options.authority.policies,

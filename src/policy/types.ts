@@ -84,7 +84,7 @@ export interface AccessRequest {
 }
 
 /** Which part of a policy decided. */
-export type DecidingRule = 'allow-item' | 'deny-item' | 'deny-all-else' | 'no-matching-policy';
+export type DecidingRule = 'allow-item' | 'deny-item' | 'deny-all-else' | 'no-matching-policy' | 'revoked';
 
 export interface Decision {
   allowed: boolean;

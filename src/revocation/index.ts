@@ -1,0 +1,1 @@
+export type { RevocationCheck, RevocationSubject } from './types.js';
