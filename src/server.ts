@@ -4,6 +4,7 @@ import { createTokenVerifier } from './auth/index.js';
 import type { Config } from './config/index.js';
 import { LOG_SERIALIZERS, REDACTED_LOG_PATHS, buildApp } from './http/index.js';
 import { createMetrics, recordPolicySet, type Metrics } from './metrics/index.js';
+import { createRedisClient } from './redis/index.js';
 import { PolicyStore, type ReloadResult } from './policy-store/index.js';
 import { UrlSigner, awsEndpoint, parseStorageTarget, type StorageCredentials } from './s3/index.js';
 
@@ -53,6 +54,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const signer = credentials ? new UrlSigner(target, credentials) : undefined;
 
   const audit = createAuditLog(config.audit.destination);
+  const redis = createRedisClient(config.redis);
 
   const app = buildApp({
     authority: {
@@ -68,6 +70,16 @@ export async function createService(config: Config, options: ServiceOptions = {}
     bodyLimitBytes: config.server.bodyLimitBytes,
     trustedProxies: config.server.trustedProxies,
     adminScope: config.jwt.adminScope,
+    ...(config.rateLimit.enabled
+      ? {
+          rateLimit: {
+            maxRequestsPerWindow: config.rateLimit.maxRequestsPerWindow,
+            windowMs: config.rateLimit.windowMs,
+            keyPrefix: config.redis.keyPrefix,
+            ...(redis === undefined ? {} : { redis }),
+          },
+        }
+      : {}),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
 
@@ -100,6 +112,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       await policies.close();
       await app.close();
       await audit.close();
+      await redis?.quit();
     },
   };
 }
