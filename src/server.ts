@@ -64,6 +64,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       metrics,
       signing: config.signing,
       reservedBucketNames: new Set(config.s3.reservedBucketNames),
+      allowDotSegments: config.s3.allowDotSegments,
     },
     verifier,
     logger: options.logger ?? { level: config.log.level, redact: REDACTED_LOG_PATHS, serializers: LOG_SERIALIZERS },

@@ -43,7 +43,7 @@ const ROUTING_CODES: readonly ErrorCode[] = ['ERR_ROUTE_NOT_FOUND', 'ERR_METHOD_
 const CODES_NOT_RETURNED: Record<string, readonly ErrorCode[]> = {
   'POST /v1/sign': ['ERR_AUTH_ADMIN_SCOPE_REQUIRED'],
   // /v1/authorize returns a denial as `allowed: false` in a 200 response, and signs nothing.
-  'POST /v1/authorize': ['ERR_ACCESS_DENIED', 'ERR_SERVICE_NOT_READY'],
+  'POST /v1/authorize': ['ERR_ACCESS_DENIED', 'ERR_SERVICE_NOT_READY', 'ERR_REQUEST_KEY_DOT_SEGMENT'],
 };
 
 const SIGNING_INSTANT = new Date('2026-03-01T12:00:00Z');

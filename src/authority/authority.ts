@@ -6,7 +6,7 @@ import { OpenRazError } from '../errors/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { AccessRequest, AccessType, Decision, PolicySet, Principal, ResourceRequest } from '../policy/index.js';
 import type { RevocationCheck } from '../revocation/index.js';
-import { describeOperation, validateOperationRequest, type OperationRequest, type PresignedRequest, type UrlSigner } from '../s3/index.js';
+import { checkDotSegments, describeOperation, validateOperationRequest, type OperationRequest, type PresignedRequest, type UrlSigner } from '../s3/index.js';
 
 /** A sign request as the API receives it: one operation plus the URL lifetime. */
 export interface SignRequest extends OperationRequest {
@@ -37,6 +37,8 @@ export interface AuthorityDependencies {
   reservedBucketNames?: ReadonlySet<string>;
   /** Blocks set by admins, checked before the policies. */
   revocations?: RevocationCheck;
+  /** Sign keys with `.` or `..` segments (`s3.allowDotSegments`); false when absent. */
+  allowDotSegments?: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function authorizeAndSign(
   context: CallContext,
 ): Promise<SignResult> {
   validateOperationRequest(request);
+  checkDotSegments(request.key, dependencies.allowDotSegments ?? false);
   checkReservedBucket(request.bucket, dependencies.reservedBucketNames);
   const expiresInSeconds = resolveExpiry(request.expiresInSeconds, dependencies.signing);
 

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   ERR_REQUEST_INVALID: { status: 400, description: 'The request body does not match the schema, or has fields that do not go with the operation; `field` names the field.' },
   ERR_REQUEST_BODY_NOT_JSON: { status: 400, description: 'The request body is not a JSON object in valid UTF-8.' },
   ERR_REQUEST_KEY_INVALID: { status: 400, description: 'A key, prefix or other S3 name is longer than 1024 UTF-8 bytes, contains a control character or an unpaired surrogate; `field` names it.' },
+  ERR_REQUEST_KEY_DOT_SEGMENT: { status: 400, description: 'The key has a `.` or `..` path segment, which HTTP clients rewrite; allowed only with `s3.allowDotSegments`.' },
   ERR_REQUEST_EXPIRY_OUT_OF_RANGE: { status: 400, description: '`expiresInSeconds` is outside 1 to the configured maximum.' },
   ERR_REQUEST_TOO_LARGE: { status: 413, description: 'The request body is larger than `server.bodyLimitBytes`.' },
   ERR_REQUEST_MEDIA_TYPE: { status: 415, description: 'The request body is not `application/json`.' },

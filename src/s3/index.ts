@@ -3,4 +3,4 @@ export { UrlSigner, nodeSha256, type Sha256Constructor, type PresignOptions, typ
 export { addressBucket, awsEndpoint, parseStorageTarget, type StorageTarget } from './target.js';
 export { encodeKeyPath } from './encode.js';
 export { MAX_KEY_BYTES, MAX_PRESIGNED_EXPIRES_SECONDS, UNSIGNED_PAYLOAD } from './constants.js';
-export { validateOperationRequest } from './validate.js';
+export { checkDotSegments, validateOperationRequest } from './validate.js';

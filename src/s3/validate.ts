@@ -86,3 +86,21 @@ function checkText(field: string, value: string | undefined): void {
 function invalidField(field: string, message: string): OpenRazError {
   return new OpenRazError('ERR_REQUEST_INVALID', message, { field });
 }
+
+/**
+ * Rejects a key with a `.` or `..` segment unless the store is known to take them literally:
+ * WHATWG URL parsers (fetch, browsers) and many HTTP clients resolve such segments before
+ * sending, so the request would address another key than the one signed and authorized.
+ *
+ * @throws OpenRazError `ERR_REQUEST_KEY_DOT_SEGMENT` naming the field `key`.
+ */
+export function checkDotSegments(key: string | undefined, allowDotSegments: boolean): void {
+  if (key === undefined || allowDotSegments) return;
+  if (key.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new OpenRazError(
+      'ERR_REQUEST_KEY_DOT_SEGMENT',
+      'Field "key" has a "." or ".." segment, which HTTP clients rewrite before sending; rename the object, or set s3.allowDotSegments for a store and clients that keep such paths.',
+      { field: 'key' },
+    );
+  }
+}

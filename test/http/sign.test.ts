@@ -252,3 +252,19 @@ t.test('no secret reaches a log line, audit line or error body', async (t) => {
     for (const signature of signatures) t.notOk(text.includes(signature), `${name}: no URL signature`);
   }
 });
+
+t.test('dot segments are rejected unless allowed', async (t) => {
+  for (const key of ['data/../etc', 'data/./x', 'data/..', '../data/x']) {
+    const response = await sign({ operation: 'GetObject', bucket: 'bkt', key });
+    t.equal(response.statusCode, 400, key);
+    t.equal(response.json().code, 'ERR_REQUEST_KEY_DOT_SEGMENT', `${key} code`);
+    t.equal(response.json().field, 'key', `${key} field`);
+  }
+  t.equal((await sign({ operation: 'GetObject', bucket: 'bkt', key: 'data/..x/.y.' })).statusCode, 200, 'dots inside a segment are fine');
+
+  const lenient = await startTestService({ keys, policies, config: { s3: { allowDotSegments: true } } });
+  t.teardown(() => lenient.close());
+  const response = await lenient.app.inject({ method: 'POST', url: '/v1/sign', headers: { authorization: `Bearer ${bob}` }, payload: { operation: 'GetObject', bucket: 'bkt', key: 'data/./x' } });
+  t.equal(response.statusCode, 200);
+  t.match(response.json().url, /\/bkt\/data\/\.\/x\?/, 'signed literally');
+});
