@@ -65,6 +65,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       signing: config.signing,
       reservedBucketNames: new Set(config.s3.reservedBucketNames),
       allowDotSegments: config.s3.allowDotSegments,
+      auditBlocking: config.audit.onFailure === 'block',
     },
     verifier,
     logger: options.logger ?? { level: config.log.level, redact: REDACTED_LOG_PATHS, serializers: LOG_SERIALIZERS },

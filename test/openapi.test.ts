@@ -43,7 +43,7 @@ const ROUTING_CODES: readonly ErrorCode[] = ['ERR_ROUTE_NOT_FOUND', 'ERR_METHOD_
 const CODES_NOT_RETURNED: Record<string, readonly ErrorCode[]> = {
   'POST /v1/sign': ['ERR_AUTH_ADMIN_SCOPE_REQUIRED'],
   // /v1/authorize returns a denial as `allowed: false` in a 200 response, and signs nothing.
-  'POST /v1/authorize': ['ERR_ACCESS_DENIED', 'ERR_SERVICE_NOT_READY', 'ERR_REQUEST_KEY_DOT_SEGMENT'],
+  'POST /v1/authorize': ['ERR_ACCESS_DENIED', 'ERR_SERVICE_NOT_READY', 'ERR_REQUEST_KEY_DOT_SEGMENT', 'ERR_AUDIT_UNAVAILABLE'],
 };
 
 const SIGNING_INSTANT = new Date('2026-03-01T12:00:00Z');
@@ -175,7 +175,7 @@ function createAuthority(signer: UrlSigner | undefined, policies: PolicySet): Au
   return {
     policies: () => policies,
     signer: () => signer,
-    audit: { write() {}, flush: async () => {}, close: async () => {} },
+    audit: { async write() {}, healthy: () => true, flush: async () => {}, close: async () => {} },
     metrics: createMetrics({ processMetrics: false }),
     signing: { defaultExpiresSeconds: 300, maxExpiresSeconds: 3600 },
   };

@@ -29,7 +29,14 @@ export interface AuditRecord {
 }
 
 export interface AuditLog {
-  write(record: AuditRecord): void;
+  /**
+   * Queues one line. The promise settles when the line has reached the destination, and
+   * rejects when it could not be written; a caller that must not go on without its audit
+   * line awaits it.
+   */
+  write(record: AuditRecord): Promise<void>;
+  /** False once a write has failed: the destination is not trusted again until restart. */
+  healthy(): boolean;
   /** Resolves once every line written so far has reached the destination. */
   flush(): Promise<void>;
   /** Flushes and closes a file destination; stdout and stderr stay open. */
@@ -54,6 +61,11 @@ export function createAuditLog(destination: string): AuditLog {
     ownsStream = true;
   }
 
+  let failed: Error | undefined;
+  stream.on('error', (error) => {
+    failed ??= error;
+  });
+
   const flush = (): Promise<void> =>
     new Promise((resolve, reject) => {
       // A write's callback runs after every earlier write has completed, so an empty write
@@ -63,11 +75,25 @@ export function createAuditLog(destination: string): AuditLog {
 
   return {
     write(record) {
-      stream.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
+      if (failed !== undefined || stream.destroyed) {
+        return Promise.reject(failed ?? new Error('the audit stream is closed'));
+      }
+      return new Promise((resolve, reject) => {
+        stream.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`, (error) => {
+          if (error) {
+            failed ??= error;
+            reject(error);
+          } else {
+            resolve();
+          }
+        });
+      });
     },
+    healthy: () => failed === undefined && !stream.destroyed,
     flush,
     async close() {
-      await flush();
+      // A destination that already failed has nothing more to flush.
+      await flush().catch(() => undefined);
       if (!ownsStream) return;
       await new Promise<void>((resolve, reject) => {
         stream.once('error', reject);

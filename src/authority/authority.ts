@@ -39,6 +39,11 @@ export interface AuthorityDependencies {
   revocations?: RevocationCheck;
   /** Sign keys with `.` or `..` segments (`s3.allowDotSegments`); false when absent. */
   allowDotSegments?: boolean;
+  /**
+   * Whether a decision waits for its audit line (`audit.onFailure: block`): then nothing is
+   * signed unless the line was written. True when absent.
+   */
+  auditBlocking?: boolean;
 }
 
 /**
@@ -63,6 +68,8 @@ export async function authorizeAndSign(
   if (signer === undefined) {
     throw new OpenRazError('ERR_SERVICE_NOT_READY', 'No storage credentials are loaded, so nothing can be signed; see /readyz.');
   }
+  const auditBlocking = dependencies.auditBlocking ?? true;
+  if (auditBlocking && !dependencies.audit.healthy()) throw auditUnavailable();
 
   const operation = describeOperation(request);
   const policies = dependencies.policies();
@@ -71,7 +78,7 @@ export async function authorizeAndSign(
   const decisionId = randomUUID();
   const expiresAt = new Date((Math.floor(context.now.getTime() / 1000) + expiresInSeconds) * 1000);
 
-  recordDecision(dependencies, {
+  const audited = recordDecision(dependencies, {
     kind: 'sign',
     principal: caller,
     tokenId: caller.tokenId,
@@ -83,6 +90,7 @@ export async function authorizeAndSign(
     policyVersion: policies.info.version,
     ...(decision.allowed ? { expiresAt } : {}),
   });
+  if (auditBlocking && !(await audited)) throw auditUnavailable();
   if (!decision.allowed || decision.policyId === undefined) {
     throw new OpenRazError('ERR_ACCESS_DENIED', `Access denied: user "${caller.user}" may not ${operation.accessType} ${describeTarget(operation.resource)}.`, { decisionId });
   }
@@ -175,8 +183,15 @@ export interface DecisionFacts {
   expiresAt?: Date;
 }
 
-/** Writes the audit line and counts the decision. */
-export function recordDecision(dependencies: Pick<AuthorityDependencies, 'audit' | 'metrics'>, facts: DecisionFacts): void {
+function auditUnavailable(): OpenRazError {
+  return new OpenRazError('ERR_AUDIT_UNAVAILABLE', 'The audit log cannot be written, so nothing is signed; the operators must fix the audit destination.');
+}
+
+/**
+ * Writes the audit line and counts the decision. The promise resolves to whether the line
+ * was written; it never rejects, and a failure is counted.
+ */
+export function recordDecision(dependencies: Pick<AuthorityDependencies, 'audit' | 'metrics'>, facts: DecisionFacts): Promise<boolean> {
   const { principal, decision, accessRequest, context } = facts;
   const { resource } = accessRequest;
   dependencies.metrics.decisions.inc({
@@ -184,7 +199,8 @@ export function recordDecision(dependencies: Pick<AuthorityDependencies, 'audit'
     operation: facts.operation,
     access_type: accessRequest.accessType,
   });
-  dependencies.audit.write({
+  return dependencies.audit
+    .write({
     kind: facts.kind,
     decisionId: facts.decisionId,
     requestId: context.requestId,
@@ -203,7 +219,14 @@ export function recordDecision(dependencies: Pick<AuthorityDependencies, 'audit'
     ...(facts.expiresAt === undefined ? {} : { expiresAt: facts.expiresAt.toISOString() }),
     clientIp: context.clientIp,
     policyVersion: facts.policyVersion,
-  });
+  })
+    .then(
+      () => true,
+      () => {
+        dependencies.metrics.auditFailures.inc();
+        return false;
+      },
+    );
 }
 
 export function describeTarget(resource: ResourceRequest): string {

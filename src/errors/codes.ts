@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   ERR_AUTH_ADMIN_SCOPE_REQUIRED: { status: 403, description: 'Asking `/v1/authorize` on behalf of another principal (`as`) needs the admin scope (`jwt.adminScope`) in the token.' },
   ERR_ROUTE_NOT_FOUND: { status: 404, description: 'No route matches the method and path.' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, description: 'The route exists but not for this HTTP method.' },
+  ERR_AUDIT_UNAVAILABLE: { status: 503, description: 'The audit destination cannot be written, and `audit.onFailure` is `block`: nothing is signed until it is fixed.' },
   ERR_SERVICE_NOT_READY: { status: 503, description: 'No storage credentials are loaded, so nothing can be signed; see `/readyz`.' },
   ERR_INTERNAL: { status: 500, description: 'An unexpected error; the diagnostic log has the details under the request id.' },
 } as const satisfies Record<string, { status: number; description: string }>;

@@ -10,6 +10,7 @@ export interface Metrics {
   policyLoadTime: Gauge;
   policySetInfo: Gauge<'version'>;
   policyReloads: Counter<'result'>;
+  auditFailures: Counter;
 }
 
 /**
@@ -55,6 +56,11 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
       name: 'openraz_policy_set_info',
       help: 'Always 1; the label version is the SHA-256 of the serving policy files.',
       labelNames: ['version'] as const,
+      registers: [registry],
+    }),
+    auditFailures: new Counter({
+      name: 'openraz_audit_write_failures_total',
+      help: 'Audit lines that could not be written to the audit destination.',
       registers: [registry],
     }),
     policyReloads: new Counter({

@@ -55,3 +55,12 @@ t.test('a reopened log appends', async (t) => {
   const ids = (await readFile(file, 'utf8')).trimEnd().split('\n').map((line) => (JSON.parse(line) as { decisionId: string }).decisionId);
   t.same(ids, ['first', 'second']);
 });
+
+t.test('a failing destination is reported', async (t) => {
+  // Writes to /dev/full fail with ENOSPC, like a full disk.
+  const audit = createAuditLog('/dev/full');
+  await t.rejects(audit.write(record), { code: 'ENOSPC' });
+  t.equal(audit.healthy(), false);
+  await t.rejects(audit.write(record), 'later writes fail at once');
+  await audit.close();
+});
