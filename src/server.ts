@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import { createAuditLog, type AuditLog } from './audit/index.js';
 import { createTokenVerifier } from './auth/index.js';
 import type { Config } from './config/index.js';
@@ -6,6 +6,7 @@ import { LOG_SERIALIZERS, REDACTED_LOG_PATHS, buildApp } from './http/index.js';
 import { createMetrics, recordPolicySet, type Metrics } from './metrics/index.js';
 import { createRedisClient } from './redis/index.js';
 import { PolicyStore, type ReloadResult } from './policy-store/index.js';
+import { RevocationStore, type FileReloadResult, type RedisBlocksEvent } from './revocation/index.js';
 import { UrlSigner, awsEndpoint, parseStorageTarget, type StorageCredentials } from './s3/index.js';
 
 /** A wired openraz service: the app, ready to listen, and what it needs to shut down. */
@@ -14,6 +15,8 @@ export interface OpenRazService {
   audit: AuditLog;
   metrics: Metrics;
   policies: PolicyStore;
+  /** The admins' blocks; `reloadFile()` reloads the revocation file. */
+  revocations: RevocationStore;
   /** Stops accepting requests, waits for the ones in flight and flushes the audit stream. */
   close(): Promise<void>;
 }
@@ -53,8 +56,23 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const credentials = options.credentials === undefined ? readCredentialsFromEnvironment(process.env) : options.credentials;
   const signer = credentials ? new UrlSigner(target, credentials) : undefined;
 
-  const audit = createAuditLog(config.audit.destination);
   const redis = createRedisClient(config.redis);
+  let revocationLog: RevocationEventLog = { onFileReload() {}, onRedisEvent() {} };
+  let revocations: RevocationStore;
+  try {
+    revocations = await RevocationStore.open({
+      ...(config.revocation.file === undefined ? {} : { file: config.revocation.file }),
+      ...(redis === undefined ? {} : { redis }),
+      keyPrefix: config.redis.keyPrefix,
+      onFileReload: (result) => revocationLog.onFileReload(result),
+      onRedisEvent: (event) => revocationLog.onRedisEvent(event),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
+  } catch (error) {
+    redis?.disconnect();
+    throw error;
+  }
+  const audit = createAuditLog(config.audit.destination);
 
   const app = buildApp({
     authority: {
@@ -66,7 +84,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
       reservedBucketNames: new Set(config.s3.reservedBucketNames),
       allowDotSegments: config.s3.allowDotSegments,
       auditBlocking: config.audit.onFailure === 'block',
+      revocations,
     },
+    revocations,
     verifier,
     logger: options.logger ?? { level: config.log.level, redact: REDACTED_LOG_PATHS, serializers: LOG_SERIALIZERS },
     bodyLimitBytes: config.server.bodyLimitBytes,
@@ -95,6 +115,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
     }
   };
   if (config.policies.watch) policies.watch();
+  revocationLog = createRevocationEventLog(app.log);
+  revocations.watch();
+  app.log.info(
+    { revocationFile: config.revocation.file, apiBlockStore: redis === undefined ? 'memory of this replica' : 'redis', activeBlocks: revocations.list().length },
+    'revocations loaded',
+  );
 
   const { info } = policies.current();
   app.log.info(
@@ -110,9 +136,11 @@ export async function createService(config: Config, options: ServiceOptions = {}
     audit,
     metrics,
     policies,
+    revocations,
     async close() {
       await policies.close();
       await app.close();
+      await revocations.close();
       await audit.close();
       await redis?.quit();
     },
@@ -126,4 +154,51 @@ export function readCredentialsFromEnvironment(env: NodeJS.ProcessEnv): StorageC
   if (!accessKeyId || !secretAccessKey) return undefined;
   const sessionToken = env.AWS_SESSION_TOKEN;
   return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
+
+interface RevocationEventLog {
+  onFileReload(result: FileReloadResult): void;
+  onRedisEvent(event: RedisBlocksEvent): void;
+}
+
+/** Minimum interval between two log lines about the Redis connection of the revocations, in milliseconds. */
+const REDIS_ERROR_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * Logs what the revocation store reports. Connection errors repeat on every reconnect
+ * attempt, so at most one is logged per minute, with the number left out.
+ */
+function createRevocationEventLog(log: FastifyBaseLogger, now: () => number = Date.now): RevocationEventLog {
+  let lastConnectionErrorAt = Number.NEGATIVE_INFINITY;
+  let unloggedConnectionErrors = 0;
+  return {
+    onFileReload(result) {
+      if (result.outcome === 'loaded') log.info({ version: result.version, blockCount: result.blockCount }, 'revocation file reloaded');
+      else if (result.outcome === 'failed') log.error({ err: result.error }, 'revocation file reload failed; the last good blocks keep applying');
+    },
+    onRedisEvent(event) {
+      switch (event.type) {
+        case 'reloaded':
+          log.debug({ blockCount: event.blockCount }, 'revocations reloaded from Redis');
+          break;
+        case 'reload-failed':
+          log.error({ err: event.error }, 'revocations could not be reloaded from Redis; the last known blocks keep applying');
+          break;
+        case 'invalid-entry':
+          log.error({ revocationId: event.id, reason: event.message }, 'invalid revocation in Redis ignored');
+          break;
+        case 'connection-error': {
+          const time = now();
+          if (time - lastConnectionErrorAt < REDIS_ERROR_LOG_INTERVAL_MS) {
+            unloggedConnectionErrors++;
+            break;
+          }
+          log.warn({ err: event.error, unloggedErrors: unloggedConnectionErrors }, 'Redis connection of the revocations failed; reconnecting');
+          lastConnectionErrorAt = time;
+          unloggedConnectionErrors = 0;
+          break;
+        }
+      }
+    },
+  };
 }

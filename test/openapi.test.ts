@@ -1,7 +1,9 @@
 // Checks that openapi.yaml describes the app as it is: the same routes, the same request and
 // response schemas, and every error code of the registry with its status and description.
 // A field, route or code added in one place and not the other fails one of these tests.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
@@ -15,6 +17,7 @@ import { ERROR_CODES, OpenRazError, type ErrorCode } from '../src/errors/index.j
 import { buildApp } from '../src/http/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { compilePolicyFiles, type PolicySet } from '../src/policy/index.js';
+import { RevocationStore } from '../src/revocation/index.js';
 import { UrlSigner, parseStorageTarget } from '../src/s3/index.js';
 
 type JsonObject = Record<string, unknown>;
@@ -40,10 +43,12 @@ const ROUTING_CODES: readonly ErrorCode[] = ['ERR_ROUTE_NOT_FOUND', 'ERR_METHOD_
  * Registry codes that a decision route never returns, besides the routing codes. Every other
  * code must be documented on both routes, so a new code fails until the spec lists it.
  */
+const REVOCATION_CODES: readonly ErrorCode[] = ['ERR_REVOCATION_NOT_FOUND', 'ERR_REVOCATION_FROM_FILE', 'ERR_REVOCATION_STORE_UNAVAILABLE'];
 const CODES_NOT_RETURNED: Record<string, readonly ErrorCode[]> = {
-  'POST /v1/sign': ['ERR_AUTH_ADMIN_SCOPE_REQUIRED'],
+  'POST /v1/sign': ['ERR_AUTH_ADMIN_SCOPE_REQUIRED', ...REVOCATION_CODES],
   // /v1/authorize returns a denial as `allowed: false` in a 200 response, and signs nothing.
-  'POST /v1/authorize': ['ERR_ACCESS_DENIED', 'ERR_SERVICE_NOT_READY', 'ERR_REQUEST_KEY_DOT_SEGMENT', 'ERR_AUDIT_UNAVAILABLE'],
+  // Its only ERR_ACCESS_DENIED is for a blocked caller that uses `as`.
+  'POST /v1/authorize': ['ERR_SERVICE_NOT_READY', 'ERR_REQUEST_KEY_DOT_SEGMENT', 'ERR_AUDIT_UNAVAILABLE', ...REVOCATION_CODES],
 };
 
 const SIGNING_INSTANT = new Date('2026-03-01T12:00:00Z');
@@ -206,7 +211,9 @@ const adminVerifier: TokenVerifier = {
  */
 async function buildRecordedApp(): Promise<{ app: FastifyInstance; routes: RegisteredRoute[] }> {
   const policies = await compilePolicyFiles([{ name: 'tiny.json', text: JSON.stringify(TINY_POLICY_FILE) }], { now: SIGNING_INSTANT });
-  const app = buildApp({ authority: createAuthority(undefined, policies), verifier: rejectingVerifier, now: () => SIGNING_INSTANT });
+  // The admin routes are registered only with a revocation store.
+  const revocations = await RevocationStore.open({ now: () => SIGNING_INSTANT });
+  const app = buildApp({ authority: createAuthority(undefined, policies), verifier: rejectingVerifier, now: () => SIGNING_INSTANT, revocations });
 
   const routes: RegisteredRoute[] = [];
   // NOTE: a route that buildApp registers directly on the root instance, outside a plugin,
@@ -330,15 +337,26 @@ t.test('real responses match the spec', async (t) => {
     accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
     secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
   });
-  const signingApp = buildApp({ authority: createAuthority(signer, policies), verifier: aliceVerifier, now: () => SIGNING_INSTANT });
+  const revocationDir = await mkdtemp(path.join(tmpdir(), 'openraz-openapi-'));
+  t.teardown(() => rm(revocationDir, { recursive: true, force: true }));
+  const revocationFile = path.join(revocationDir, 'revocations.json');
+  await writeFile(revocationFile, JSON.stringify({ blocks: [{ kind: 'group', value: 'contractors', reason: 'contract ended' }] }));
+  const revocations = await RevocationStore.open({ file: revocationFile, now: () => SIGNING_INSTANT });
+  t.teardown(() => revocations.close());
+  const fileBlockId = revocations.list()[0]!.id;
+  const apiBlockId = (await revocations.add({ kind: 'prefix', bucket: 'reports', prefix: 'hr/', expiresAt: '2026-03-02T00:00:00Z' }, 'root')).id;
+
+  const signingApp = buildApp({ authority: createAuthority(signer, policies), verifier: aliceVerifier, now: () => SIGNING_INSTANT, revocations });
   t.teardown(() => signingApp.close());
-  const adminApp = buildApp({ authority: createAuthority(signer, policies), verifier: adminVerifier, now: () => SIGNING_INSTANT });
+  const adminApp = buildApp({ authority: { ...createAuthority(signer, policies), revocations }, verifier: adminVerifier, now: () => SIGNING_INSTANT, revocations });
   t.teardown(() => adminApp.close());
 
   const ajv = new Ajv2020({ strict: true });
   ajvFormats.default(ajv);
   // The stand-in verifiers ignore the token, but the decision routes require the Bearer header.
   const json = { 'content-type': 'application/json', authorization: 'Bearer stand.in.token' };
+  // A DELETE has no body, so it must not claim a JSON one.
+  const bearer = { authorization: 'Bearer stand.in.token' };
   const cases = [
     { name: 'liveness', app, method: 'GET', url: '/healthz', status: 200 },
     { name: 'readiness without credentials', app, method: 'GET', url: '/readyz', status: 503 },
@@ -471,6 +489,32 @@ t.test('real responses match the spec', async (t) => {
       body: '<a/>',
       status: 415,
     },
+    {
+      name: 'authorize a revoked prefix',
+      app: adminApp,
+      method: 'POST',
+      url: '/v1/authorize',
+      headers: json,
+      body: { bucket: 'reports', prefix: 'hr/', accessTypes: ['list'], as: { user: 'alice' } },
+      status: 200,
+    },
+    { name: 'list revocations', app: adminApp, method: 'GET', url: '/v1/admin/revocations', headers: json, status: 200 },
+    { name: 'list revocations without admin scope', app: signingApp, method: 'GET', url: '/v1/admin/revocations', headers: json, status: 403 },
+    { name: 'list revocations with invalid signature', app, method: 'GET', url: '/v1/admin/revocations', headers: json, status: 401 },
+    {
+      name: 'add revocation',
+      app: adminApp,
+      method: 'POST',
+      url: '/v1/admin/revocations',
+      headers: json,
+      body: { kind: 'token', value: '5d3c1f0a-jti', reason: 'token posted in a public channel', expiresAt: '2026-03-01T13:00:00Z' },
+      status: 201,
+    },
+    { name: 'add invalid revocation', app: adminApp, method: 'POST', url: '/v1/admin/revocations', headers: json, body: { kind: 'prefix', value: 'x' }, status: 400 },
+    { name: 'add revocation XML body', app: adminApp, method: 'POST', url: '/v1/admin/revocations', headers: { ...json, 'content-type': 'application/xml' }, body: '<a/>', status: 415 },
+    { name: 'remove revocation', app: adminApp, method: 'DELETE', url: `/v1/admin/revocations/${apiBlockId}`, route: '/v1/admin/revocations/:id', headers: bearer, status: 200 },
+    { name: 'remove unknown revocation', app: adminApp, method: 'DELETE', url: '/v1/admin/revocations/no-such-id', route: '/v1/admin/revocations/:id', headers: bearer, status: 404 },
+    { name: 'remove file revocation', app: adminApp, method: 'DELETE', url: `/v1/admin/revocations/${fileBlockId}`, route: '/v1/admin/revocations/:id', headers: bearer, status: 409 },
   ] as const;
 
   for (const testCase of cases) {
@@ -482,9 +526,11 @@ t.test('real responses match the spec', async (t) => {
     });
     t.equal(response.statusCode, testCase.status, `${testCase.name}: status`, { body: response.body });
 
-    const specResponse = specResponses(operations.get(routeKey(testCase.method, testCase.url))!).get(String(response.statusCode));
+    // A case with a path parameter names its route as the spec does, for example `/v1/admin/revocations/:id`.
+    const route = 'route' in testCase ? testCase.route : testCase.url;
+    const specResponse = specResponses(operations.get(routeKey(testCase.method, route))!).get(String(response.statusCode));
     if (specResponse === undefined) {
-      t.fail(`${testCase.name}: openapi.yaml documents status ${response.statusCode} for ${testCase.method} ${testCase.url}`);
+      t.fail(`${testCase.name}: openapi.yaml documents status ${response.statusCode} for ${testCase.method} ${route}`);
       continue;
     }
     t.type(response.headers['x-request-id'], 'string', `${testCase.name}: x-request-id is sent`);

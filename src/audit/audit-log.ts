@@ -28,13 +28,35 @@ export interface AuditRecord {
   policyVersion: string;
 }
 
+/**
+ * One audit record for a change an admin made through `/v1/admin/revocations`. `user` is the
+ * admin, and `revocation` the block added or removed: it may name a token id, never a token.
+ */
+export interface RevocationAuditRecord {
+  kind: 'revocation-add' | 'revocation-remove';
+  requestId: string;
+  user: string;
+  groups: readonly string[];
+  tokenId?: string;
+  clientIp: string;
+  revocation: {
+    id: string;
+    kind: string;
+    value?: string;
+    bucket?: string;
+    prefix?: string;
+    reason?: string;
+    expiresAt?: string;
+  };
+}
+
 export interface AuditLog {
   /**
    * Queues one line. The promise settles when the line has reached the destination, and
    * rejects when it could not be written; a caller that must not go on without its audit
    * line awaits it.
    */
-  write(record: AuditRecord): Promise<void>;
+  write(record: AuditRecord | RevocationAuditRecord): Promise<void>;
   /** False once a write has failed: the destination is not trusted again until restart. */
   healthy(): boolean;
   /** Resolves once every line written so far has reached the destination. */

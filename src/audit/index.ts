@@ -1,1 +1,1 @@
-export { createAuditLog, type AuditLog, type AuditRecord } from './audit-log.js';
+export { createAuditLog, type AuditLog, type AuditRecord, type RevocationAuditRecord } from './audit-log.js';

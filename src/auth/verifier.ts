@@ -3,8 +3,10 @@ import { readFile } from 'node:fs/promises';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  customFetch,
   errors as joseErrors,
   jwtVerify,
+  type FetchImplementation,
   type JWK,
   type JWTPayload,
   type JWTVerifyGetKey,
@@ -85,6 +87,7 @@ async function resolveKeys(jwt: Config['jwt']): Promise<KeyResolver> {
       timeoutDuration: jwt.jwksTimeoutMs,
       cooldownDuration: jwt.jwksCooldownMs,
       cacheMaxAge: jwt.jwksCacheMaxAgeMs,
+      [customFetch]: createJwksFetch(jwt.jwksCooldownMs),
     });
   }
   if (jwt.jwksFile !== undefined) {
@@ -115,6 +118,44 @@ async function resolveKeys(jwt: Config['jwt']): Promise<KeyResolver> {
     return secret;
   }
   throw new Error('no token key source is configured');
+}
+
+/**
+ * Returns the fetch function jose uses for a remote JWKS. After a failed fetch it rejects at
+ * once, with `ERR_AUTH_JWKS_UNAVAILABLE`, until `cooldownMs` has passed. jose (6.2) starts its
+ * cooldown only after a successful fetch, so without this every token with an unknown kid
+ * (and every token, once the cache is older than its max age) would fetch again while the
+ * endpoint fails or stalls.
+ */
+function createJwksFetch(cooldownMs: number): FetchImplementation {
+  let failedAt = Number.NEGATIVE_INFINITY;
+  let lastFailure: unknown;
+  return async (url, options) => {
+    if (Date.now() < failedAt + cooldownMs) {
+      const message = 'The last fetch of the token keys (JWKS) failed, and the next one waits for jwt.jwksCooldownMs. Try again later.';
+      throw new OpenRazError('ERR_AUTH_JWKS_UNAVAILABLE', message, {}, { cause: lastFailure });
+    }
+    try {
+      const response = await fetch(url, options);
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        throw new Error(`the JWKS endpoint returned HTTP ${response.status}, not 200`);
+      }
+      // The body is read here, not by jose, so that invalid JSON also counts as a failure.
+      const jwks: unknown = await response.json();
+      if (!isJwkSet(jwks)) throw new Error('the JWKS endpoint returned JSON without a "keys" array of objects');
+      return Response.json(jwks);
+    } catch (error) {
+      failedAt = Date.now();
+      lastFailure = error;
+      throw error;
+    }
+  };
+}
+
+function isJwkSet(value: unknown): boolean {
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  return Array.isArray(keys) && keys.every((key) => typeof key === 'object' && key !== null && !Array.isArray(key));
 }
 
 /** Runs a key-loading step and names the setting in its error. */

@@ -3,7 +3,8 @@ import type { VerifiedToken } from '../auth/index.js';
 import { OpenRazError } from '../errors/index.js';
 import { ACCESS_TYPES, type AccessType, type Explanation, type Principal, type ResourceRequest } from '../policy/index.js';
 import { describeOperation, validateOperationRequest, type OperationName } from '../s3/index.js';
-import { checkReservedBucket, recordDecision, resolveExpiry, toAccessRequest, type AuthorityDependencies, type CallContext, type SignRequest } from './authority.js';
+import type { RevocationSubject } from '../revocation/index.js';
+import { checkReservedBucket, decideWithRevocations, recordDecision, resolveExpiry, toAccessRequest, type AuthorityDependencies, type CallContext, type SignRequest } from './authority.js';
 
 /** A request to explain a decision: a sign request, or a bucket with a key or prefix and access types. */
 export interface AuthorizeRequest extends Omit<SignRequest, 'operation'> {
@@ -23,13 +24,15 @@ export interface AuthorizeResult {
  * Decides a request for each access type and explains how, without signing anything. Each
  * decision is audited like a sign decision, with kind `authorize`. The explanation (policies,
  * items, conditions) is returned only to callers with the admin scope; others get the bare
- * decision, as policies are not theirs to read.
+ * decision, as policies are not theirs to read. An admin's block decides before the
+ * policies, as on `/v1/sign`, and the trace still shows what the policies would decide.
  *
- * @throws OpenRazError `ERR_REQUEST_INVALID` for an invalid request and
- *   `ERR_AUTH_ADMIN_SCOPE_REQUIRED` when `as` is used without the admin scope.
+ * @throws OpenRazError `ERR_REQUEST_INVALID` for an invalid request,
+ *   `ERR_AUTH_ADMIN_SCOPE_REQUIRED` when `as` is used without the admin scope, and
+ *   `ERR_ACCESS_DENIED` when `as` is used by a caller that a block names.
  */
 export function explainAccess(
-  dependencies: Pick<AuthorityDependencies, 'policies' | 'audit' | 'metrics' | 'signing' | 'reservedBucketNames'>,
+  dependencies: Pick<AuthorityDependencies, 'policies' | 'audit' | 'metrics' | 'signing' | 'reservedBucketNames' | 'revocations'>,
   caller: VerifiedToken,
   request: AuthorizeRequest,
   context: CallContext,
@@ -38,7 +41,13 @@ export function explainAccess(
   if (request.as !== undefined && !caller.scopes.includes(adminScope)) {
     throw new OpenRazError('ERR_AUTH_ADMIN_SCOPE_REQUIRED', `Deciding for another principal ("as") needs the scope "${adminScope}" in the token.`, { field: 'as' });
   }
+  // A revoked admin token must not go on reading the policies through other principals.
+  if (request.as !== undefined && dependencies.revocations?.findSubjectBlock(caller) !== undefined) {
+    throw new OpenRazError('ERR_ACCESS_DENIED', 'Access denied: an admin has blocked this token, its user or one of its groups.', { field: 'as' });
+  }
   const principal: Principal = request.as === undefined ? caller : { user: request.as.user, groups: request.as.groups ?? [], roles: request.as.roles ?? [] };
+  // For another principal there is no token, so token blocks cannot apply.
+  const subject: RevocationSubject = request.as === undefined ? caller : principal;
   const detailed = caller.scopes.includes(adminScope);
 
   const { accessTypes, resource, operation } = describeTarget(request);
@@ -53,7 +62,11 @@ export function explainAccess(
       ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
       ...(request.contentLength === undefined ? {} : { contentLength: request.contentLength }),
     });
-    const explanation = policies.explain(accessRequest);
+    const trace = policies.explain(accessRequest);
+    // This evaluates the policies a second time when nothing is blocked, which is affordable
+    // off the signing path. A block replaces the decision and keeps the policies' trace.
+    const decided = decideWithRevocations(dependencies, subject, accessRequest, policies);
+    const explanation = decided.rule === 'revoked' ? { ...trace, decision: decided } : trace;
     const decisionId = randomUUID();
     recordDecision(dependencies, {
       kind: 'authorize',

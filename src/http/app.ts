@@ -4,8 +4,10 @@ import type { FastifyServerOptions } from 'fastify';
 import type { AuthorityDependencies } from '../authority/index.js';
 import type { TokenVerifier } from '../auth/index.js';
 import { OpenRazError } from '../errors/index.js';
+import type { RevocationStore } from '../revocation/index.js';
 import { installErrorHandler } from './error-handler.js';
 import { installRateLimit, type RateLimitOptions } from './rate-limit.js';
+import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { decisionRoutes } from './routes/decisions.js';
 
@@ -35,8 +37,10 @@ export interface AppOptions {
   /** Pino options for the diagnostic log, or false for none. */
   logger?: FastifyServerOptions['logger'];
   bodyLimitBytes?: number;
-  /** Token scope that allows `/v1/authorize` for another principal; default `openraz:admin`. */
+  /** Token scope that allows `/v1/authorize` for another principal and the admin routes; default `openraz:admin`. */
   adminScope?: string;
+  /** The admins' blocks; the `/v1/admin/revocations` routes are registered only with a store. */
+  revocations?: RevocationStore;
   /** Per-principal rate limits; none when absent. */
   rateLimit?: RateLimitOptions;
   /** Reverse proxies whose X-Forwarded-For is believed, as addresses or CIDR blocks. */
@@ -71,7 +75,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   const now = options.now ?? (() => new Date());
   if (options.rateLimit !== undefined) app.register(installRateLimit, options.rateLimit);
-  app.register(decisionRoutes, { authority: options.authority, verifier: options.verifier, now, adminScope: options.adminScope ?? 'openraz:admin' });
+  const adminScope = options.adminScope ?? 'openraz:admin';
+  app.register(decisionRoutes, { authority: options.authority, verifier: options.verifier, now, adminScope });
+  if (options.revocations !== undefined) {
+    app.register(adminRoutes, { revocations: options.revocations, verifier: options.verifier, audit: options.authority.audit, now, adminScope });
+  }
   app.register(healthRoutes, {
     policies: options.authority.policies,
     signer: options.authority.signer,

@@ -1,3 +1,4 @@
+import { BLOCK_KINDS, BLOCK_SCHEMA } from '../revocation/index.js';
 import { OPERATIONS } from '../s3/index.js';
 
 /**
@@ -52,7 +53,7 @@ const DECISION_SCHEMA = {
   required: ['allowed', 'rule', 'reason'],
   properties: {
     allowed: { type: 'boolean' },
-    rule: { enum: ['allow-item', 'deny-item', 'deny-all-else', 'no-matching-policy'] },
+    rule: { enum: ['allow-item', 'deny-item', 'deny-all-else', 'no-matching-policy', 'revoked'] },
     policyId: { type: 'string' },
     policyName: { type: 'string' },
     itemIndex: { type: 'integer' },
@@ -116,5 +117,36 @@ export const ERROR_RESPONSE_SCHEMA = {
     field: { type: 'string' },
     claim: { type: 'string' },
     decisionId: { type: 'string' },
+  },
+} as const;
+
+/** The body of `POST /v1/admin/revocations`: one block, as the revocation file writes it. */
+export const REVOCATION_REQUEST_SCHEMA = BLOCK_SCHEMA;
+
+/** One block, as the admin routes return it. */
+export const REVOCATION_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'kind', 'source'],
+  properties: {
+    id: { type: 'string' },
+    kind: { enum: [...BLOCK_KINDS] },
+    value: { type: 'string' },
+    bucket: { type: 'string' },
+    prefix: { type: 'string' },
+    reason: { type: 'string' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    source: { enum: ['file', 'api'] },
+    createdAt: { type: 'string', format: 'date-time' },
+    createdBy: { type: 'string' },
+  },
+} as const;
+
+export const REVOCATION_LIST_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['revocations'],
+  properties: {
+    revocations: { type: 'array', items: REVOCATION_SCHEMA },
   },
 } as const;
