@@ -66,7 +66,7 @@ export const CONFIG_SCHEMA = {
         jwksTimeoutMs: { type: 'integer', minimum: 100, maximum: 60_000, default: 5_000 },
         jwksCooldownMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 30_000 },
         jwksCacheMaxAgeMs: { type: 'integer', minimum: 1_000, default: 600_000 },
-        adminScope: { type: 'string', minLength: 1, default: 'openraz:admin', description: 'Scope (in `scope` or `scp`) that lets a caller ask /v1/authorize on behalf of another principal.' },
+        adminScope: { type: 'string', minLength: 1, default: 'openraz:admin', description: 'Scope (in `scope` or `scp`) for the admin routes (/v1/admin/...) and for explanations and `as` in /v1/authorize.' },
       },
     },
     s3: {
@@ -131,7 +131,7 @@ export const CONFIG_SCHEMA = {
       default: {},
       properties: {
         enabled: { type: 'boolean', default: true },
-        maxRequestsPerWindow: { type: 'integer', minimum: 1, default: 1200, description: 'Requests per principal (token user) in one window; unauthenticated requests count per client address.' },
+        maxRequestsPerWindow: { type: 'integer', minimum: 1, default: 1200, description: 'Requests per principal (token user) in one window, over all /v1/ routes. A request whose token fails is rejected before it is counted.' },
         windowMs: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
       },
     },

@@ -98,8 +98,14 @@ export function parseCases(source: string, text: string): PolicyCase[] {
   return cases;
 }
 
-/** Turns a case's request into the engine's request. */
-export function toAccessRequest(request: PolicyCase['request']): AccessRequest {
+/** The URL lifetime the service assumes when a request gives none (`signing.defaultExpiresSeconds`). */
+export const DEFAULT_CASE_EXPIRES_SECONDS = 300;
+
+/**
+ * Turns a case's request into the engine's request. A missing `expiresInSeconds` takes the
+ * service's default, as /v1/sign and /v1/authorize do.
+ */
+export function toAccessRequest(request: PolicyCase['request'], defaultExpiresSeconds = DEFAULT_CASE_EXPIRES_SECONDS): AccessRequest {
   let accessType = request.accessType;
   if (request.operation !== undefined) {
     accessType = describeOperation({ operation: request.operation, bucket: request.bucket, key: request.key ?? '' }).accessType;
@@ -111,7 +117,7 @@ export function toAccessRequest(request: PolicyCase['request']): AccessRequest {
     context: {
       ...(request.clientIp === undefined ? {} : { clientIp: request.clientIp }),
       ...(request.time === undefined ? {} : { time: new Date(request.time) }),
-      ...(request.expiresInSeconds === undefined ? {} : { expiresInSeconds: request.expiresInSeconds }),
+      expiresInSeconds: request.expiresInSeconds ?? defaultExpiresSeconds,
       ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
       ...(request.contentLength === undefined ? {} : { contentLength: request.contentLength }),
     },

@@ -160,7 +160,9 @@ function checkResourceMap(map: RawResourceMap, base: string): PolicyProblem[] {
         problems.push({ pointer, message: `the macro ${USER_MACRO} is supported in path values only` });
       }
       if (name === 'path' && value.startsWith('/')) {
-        problems.push({ pointer, message: `path "${value}" starts with "/"; S3 keys are written without a leading slash (write "${value.replace(/^\/+/, '')}")` });
+        const fixed = value.replace(/^\/+/, '');
+        const hint = fixed === '' ? 'for the whole bucket write "*"' : `write "${fixed}"`;
+        problems.push({ pointer, message: `path "${value}" starts with "/"; S3 keys are written without a leading slash (${hint})` });
       }
     });
   }

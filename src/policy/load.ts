@@ -46,7 +46,8 @@ const validatePolicy: ValidateFunction = ajv.compile({ ...POLICY_FILE_SCHEMA.def
 export async function loadPolicyDirectory(dir: string, options: PolicyLoadOptions = {}): Promise<PolicySet> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((name) => name.endsWith('.json') && name !== POLICY_SCHEMA_FILE).sort();
+    // Hidden files (editor locks such as `.#p.json`) are not policy files.
+    names = (await readdir(dir)).filter((name) => name.endsWith('.json') && !name.startsWith('.') && name !== POLICY_SCHEMA_FILE).sort();
   } catch (error) {
     throw new LoadError('cannot load policies', [
       { source: dir, pointer: '', message: `cannot read the policies directory: ${(error as Error).message}` },

@@ -1,3 +1,5 @@
+import { CONDITION_COMPILERS } from '../condition-types.js';
+import { compileCondition } from '../conditions.js';
 import type { ConversionLog } from './conversion-log.js';
 import { isAbsent, isRecord, isStringArray, unknownKeys } from './json-values.js';
 
@@ -47,6 +49,13 @@ export function convertConditions(raw: unknown, where: string, log: ConversionLo
     }
     if (values.length === 0 || values.some((value) => value.trim() === '')) {
       log.skip(`${at} (${condition.type}) has an empty value, and openraz needs at least one non-empty value`);
+      return;
+    }
+    // Values the loader would reject (Ranger's `*` for any address, a time of day without a
+    // zone) skip the policy here, so that the written files load.
+    const compiled = compileCondition(CONDITION_COMPILERS, condition.type, values);
+    if (typeof compiled === 'string') {
+      log.skip(`${at}: ${compiled}`);
       return;
     }
     conditions.push({ type: condition.type, values: [...values] });

@@ -228,7 +228,7 @@ t.test('admin export: features kept as they are', async (t) => {
         path: { values: ['held/'], isExcludes: false, isRecursive: true },
       },
     ],
-    conditions: [{ type: 'time-of-day', values: ['9am-5pm'] }],
+    conditions: [{ type: 'time-of-day', values: ['9am-5pm UTC'] }],
     validitySchedules: [{ startTime: '2026/01/01 00:00:00', endTime: '2026/12/31 23:59:59', timeZone: 'UTC', recurrences: [] }],
     policyItems: [
       {
@@ -510,4 +510,29 @@ t.test('file names', async (t) => {
   t.equal(policyFileName('..'), 'ranger-import.json', 'no hidden or empty name');
   t.equal(policyFileName('schema'), 'ranger-import.json', 'the loader skips schema.json');
   t.equal(policyFileName(undefined), 'ranger-import.json');
+});
+
+t.test('condition values the loader rejects skip the policy', async (t) => {
+  const result = importRanger({
+    policies: [
+      {
+        id: 5,
+        name: 'office hours without a zone',
+        resources: { bucket: { values: ['b'] }, path: { values: ['x/'] } },
+        policyItems: [{ users: ['u'], accesses: [{ type: 'read' }], conditions: [{ type: 'time-of-day', values: ['9am-5pm'] }] }],
+      },
+      {
+        id: 6,
+        name: 'any address',
+        resources: { bucket: { values: ['b'] }, path: { values: ['y/'] } },
+        policyItems: [{ users: ['u'], accesses: [{ type: 'read' }], conditions: [{ type: 'ip-range', values: ['*'] }] }],
+      },
+    ],
+  });
+  t.same(
+    result.report.map((entry) => entry.action),
+    ['skipped', 'skipped'],
+  );
+  t.match(result.report[0]?.details.join('\n'), /no time zone/);
+  t.match(result.report[1]?.details.join('\n'), /invalid ip-range value "\*"/);
 });
