@@ -22,5 +22,8 @@ function formatTrace(trace: PolicyTrace, indent: string): string[] {
     lines.push(`${inner}${item.list}[${item.index}] matches the principal; conditions ${item.conditions}${failing}; ${item.counted ? 'counted' : 'not counted'}`);
   }
   if (trace.note !== undefined) lines.push(`${inner}${trace.note}`);
+  if (trace.wildcardAcrossSeparator !== undefined) {
+    lines.push(`${inner}"${trace.wildcardAcrossSeparator}" matched across "/": Ranger's "*" and "?" also match the separator`);
+  }
   return lines;
 }

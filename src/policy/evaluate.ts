@@ -29,6 +29,8 @@ export interface PolicyTrace {
   outcome: 'allow' | 'deny' | 'no opinion';
   rule?: Decision['rule'];
   note?: string;
+  /** A path value whose `*` or `?` matched across `/` for this request, as Ranger's wildcards do. */
+  wildcardAcrossSeparator?: string;
 }
 
 export interface ItemTrace {

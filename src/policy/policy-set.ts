@@ -1,5 +1,6 @@
 import { decide, type PolicyTrace, type ResolvedRequest } from './evaluate.js';
-import { hasWildcard } from './glob.js';
+import { hasWildcard, literalPrefix } from './glob.js';
+import { ResourceMatcher } from './resource-matcher.js';
 import { PathIndex } from './policy-index.js';
 import type { RoleDirectory } from './roles.js';
 import type { AccessRequest, CompiledPolicy, Decision } from './types.js';
@@ -74,9 +75,41 @@ export class PolicySet {
   /** Decides one request and records how each candidate policy was evaluated. */
   explain(request: AccessRequest): Explanation {
     const resolved = this.resolve(request);
+    const policies = this.candidates(resolved);
     const candidates: PolicyTrace[] = [];
-    const decision = decide(this.candidates(resolved), resolved, candidates);
+    const decision = decide(policies, resolved, candidates);
+    for (const trace of candidates) {
+      const crossing = this.wildcardAcrossSeparator(policies.find((policy) => policy.id === trace.policyId)!, resolved);
+      if (crossing !== undefined) trace.wildcardAcrossSeparator = crossing;
+    }
     return { decision, roles: [...resolved.roles].sort(), candidates };
+  }
+
+  /**
+   * Returns the path value whose `*` or `?` matched across the separator for this request,
+   * if any: Ranger's wildcards match `/` too, which surprises readers of `data/*` or
+   * `data/*\/raw`, so explanations point it out.
+   */
+  private wildcardAcrossSeparator(policy: CompiledPolicy, request: ResolvedRequest): string | undefined {
+    if (!this.matcher.wildCard) return undefined;
+    const { resource } = request;
+    const value = resource.kind === 'object' ? resource.key : resource.prefix;
+    for (const set of policy.resources) {
+      if (set.path.excludes) continue;
+      for (const pattern of set.path.values) {
+        if (pattern === '*' || !hasWildcard(pattern)) continue;
+        const fixed = literalPrefix(pattern);
+        // Segments after the literal start: more of them in the key than in the pattern
+        // means a wildcard spanned a separator.
+        const separator = this.matcher.pathSeparatorChar;
+        const patternSegments = pattern.slice(fixed.length).split(separator).length;
+        const keySegments = value.startsWith(fixed) ? value.slice(fixed.length).split(separator).length : 0;
+        if (keySegments > patternSegments && new ResourceMatcher([pattern], { ignoreCase: this.matcher.ignoreCase, separator, wildCard: true, recursive: false, excludes: false }).matches(value, request.principal.user)) {
+          return pattern;
+        }
+      }
+    }
+    return undefined;
   }
 
   private resolve(request: AccessRequest): ResolvedRequest {

@@ -138,3 +138,17 @@ t.test('condition values are validated', async (t) => {
     t.ok(error instanceof Error, `${type} ${JSON.stringify(values)}`);
   }
 });
+
+t.test('explain shows wildcards that cross the separator', async (t) => {
+  const set = await load([
+    { id: 1, name: 'raw data', resources: { bucket, path: { values: ['data/*/raw'] } }, policyItems: [{ users: ['ann'], accesses: [{ type: 'read' }] }] },
+    { id: 2, name: 'everything', resources: { bucket, path: { values: ['*'] } }, policyItems: [{ users: ['bob'], accesses: [{ type: 'read' }] }] },
+  ]);
+  const deep = set.explain(request('ann', 'read', 'data/2026/01/raw'));
+  t.equal(deep.decision.allowed, true);
+  t.equal(deep.candidates.find((trace) => trace.policyId === '1')?.wildcardAcrossSeparator, 'data/*/raw');
+  const shallow = set.explain(request('ann', 'read', 'data/2026/raw'));
+  t.equal(shallow.candidates.find((trace) => trace.policyId === '1')?.wildcardAcrossSeparator, undefined, 'one segment per wildcard');
+  const star = set.explain(request('bob', 'read', 'a/b/c'));
+  t.equal(star.candidates.find((trace) => trace.policyId === '2')?.wildcardAcrossSeparator, undefined, 'a lone * says everything already');
+});
