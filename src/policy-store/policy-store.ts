@@ -1,5 +1,5 @@
-import { watch, type FSWatcher } from 'node:fs';
 import { LoadError } from '../errors/index.js';
+import { SerialReloader } from '../lib/serial-reloader.js';
 import { loadPolicyDirectory, type MatcherOptions, type PolicySet } from '../policy/index.js';
 
 /** What a reload did, for logs and metrics. */
@@ -23,11 +23,7 @@ export interface PolicyStoreOptions {
 export class PolicyStore {
   private set: PolicySet;
   private readonly options: PolicyStoreOptions;
-  private watcher: FSWatcher | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  /** Reloads run one at a time; a change during a reload schedules one more. */
-  private running: Promise<ReloadResult> | undefined;
-  private rerun = false;
+  private readonly reloader = new SerialReloader(() => this.loadOnce());
 
   private constructor(set: PolicySet, options: PolicyStoreOptions) {
     this.set = set;
@@ -49,36 +45,17 @@ export class PolicyStore {
 
   /** Loads the directory again and swaps the set in when it is valid and different. */
   reload(): Promise<ReloadResult> {
-    if (this.running !== undefined) {
-      this.rerun = true;
-      return this.running;
-    }
-    this.running = this.loadOnce().finally(() => {
-      this.running = undefined;
-      if (this.rerun) {
-        this.rerun = false;
-        void this.reload();
-      }
-    });
-    return this.running;
+    return this.reloader.reload();
   }
 
   /** Reloads whenever a file in the directory changes, after the changes settle. */
   watch(): void {
-    if (this.watcher !== undefined) return;
-    this.watcher = watch(this.options.dir, { persistent: false }, () => {
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => void this.reload(), this.options.debounceMs ?? 200);
-    });
-    this.watcher.on('error', (error) => this.options.onReload?.({ outcome: 'failed', error }));
+    this.reloader.watch(this.options.dir, this.options.debounceMs ?? 200, (error) => this.options.onReload?.({ outcome: 'failed', error }));
   }
 
   /** Stops watching and waits for a reload in progress. */
-  async close(): Promise<void> {
-    clearTimeout(this.timer);
-    this.watcher?.close();
-    this.watcher = undefined;
-    await this.running;
+  close(): Promise<void> {
+    return this.reloader.close();
   }
 
   private async loadOnce(): Promise<ReloadResult> {

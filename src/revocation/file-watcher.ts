@@ -1,6 +1,6 @@
-import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { LoadError } from '../errors/index.js';
+import { SerialReloader } from '../lib/serial-reloader.js';
 import { BlockIndex } from './block-index.js';
 import { loadRevocationFile } from './file-source.js';
 
@@ -28,11 +28,7 @@ export class RevocationFile {
   private serving: BlockIndex;
   private version: string;
   private readonly options: RevocationFileOptions;
-  private watcher: FSWatcher | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  /** Reloads run one at a time; a change during a reload schedules one more. */
-  private running: Promise<FileReloadResult> | undefined;
-  private rerun = false;
+  private readonly reloader = new SerialReloader(() => this.loadOnce());
 
   private constructor(index: BlockIndex, version: string, options: RevocationFileOptions) {
     this.serving = index;
@@ -56,40 +52,17 @@ export class RevocationFile {
 
   /** Loads the file again and swaps its blocks in when it is valid and different. */
   reload(): Promise<FileReloadResult> {
-    if (this.running !== undefined) {
-      this.rerun = true;
-      return this.running;
-    }
-    this.running = this.loadOnce().finally(() => {
-      this.running = undefined;
-      if (this.rerun) {
-        this.rerun = false;
-        void this.reload();
-      }
-    });
-    return this.running;
+    return this.reloader.reload();
   }
 
-  /**
-   * Reloads after any change in the file's directory settles. The directory is watched, not
-   * the file, because editors and Kubernetes ConfigMap volumes replace a file by renaming
-   * another over it, which ends a watch on the file itself.
-   */
+  /** Reloads after any change in the file's directory settles. */
   watch(): void {
-    if (this.watcher !== undefined) return;
-    this.watcher = watch(path.dirname(this.options.file), { persistent: false }, () => {
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => void this.reload(), this.options.debounceMs ?? 200);
-    });
-    this.watcher.on('error', (error) => this.options.onReload?.({ outcome: 'failed', error }));
+    this.reloader.watch(path.dirname(this.options.file), this.options.debounceMs ?? 200, (error) => this.options.onReload?.({ outcome: 'failed', error }));
   }
 
   /** Stops watching and waits for a reload in progress. */
-  async close(): Promise<void> {
-    clearTimeout(this.timer);
-    this.watcher?.close();
-    this.watcher = undefined;
-    await this.running;
+  close(): Promise<void> {
+    return this.reloader.close();
   }
 
   private async loadOnce(): Promise<FileReloadResult> {
