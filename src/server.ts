@@ -55,6 +55,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   };
   const credentials = options.credentials === undefined ? readCredentialsFromEnvironment(process.env) : options.credentials;
   const signer = credentials ? new UrlSigner(target, credentials) : undefined;
+  const now = options.now ?? (() => new Date());
 
   const redis = createRedisClient(config.redis);
   let revocationLog: RevocationEventLog = { onFileReload() {}, onRedisEvent() {} };
@@ -77,7 +78,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const app = buildApp({
     authority: {
       policies: () => policies.current(),
-      signer: () => signer,
+      // Expired credentials count as none: nothing is signed with them.
+      signer: () => (signer !== undefined && signer.remainingLifetimeSeconds(now()) > 0 ? signer : undefined),
       audit,
       metrics,
       signing: config.signing,
@@ -147,13 +149,21 @@ export async function createService(config: Config, options: ServiceOptions = {}
   };
 }
 
-/** Reads static storage credentials from the standard AWS environment variables. */
+/**
+ * Reads storage credentials from the standard AWS environment variables:
+ * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION.
+ */
 export function readCredentialsFromEnvironment(env: NodeJS.ProcessEnv): StorageCredentials | undefined {
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   if (!accessKeyId || !secretAccessKey) return undefined;
   const sessionToken = env.AWS_SESSION_TOKEN;
-  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+  // The AWS SDKs' environment provider reads the same variable for temporary credentials.
+  const expiration = env.AWS_CREDENTIAL_EXPIRATION ? new Date(env.AWS_CREDENTIAL_EXPIRATION) : undefined;
+  if (expiration !== undefined && Number.isNaN(expiration.getTime())) {
+    throw new Error(`AWS_CREDENTIAL_EXPIRATION "${env.AWS_CREDENTIAL_EXPIRATION}" is not an ISO 8601 date`);
+  }
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}), ...(expiration ? { expiration } : {}) };
 }
 
 interface RevocationEventLog {

@@ -62,12 +62,15 @@ export async function authorizeAndSign(
   validateOperationRequest(request);
   checkDotSegments(request.key, dependencies.allowDotSegments ?? false);
   checkReservedBucket(request.bucket, dependencies.reservedBucketNames);
-  const expiresInSeconds = resolveExpiry(request.expiresInSeconds, dependencies.signing);
+  const requestedExpiry = resolveExpiry(request.expiresInSeconds, dependencies.signing);
 
   const signer = dependencies.signer();
-  if (signer === undefined) {
-    throw new OpenRazError('ERR_SERVICE_NOT_READY', 'No storage credentials are loaded, so nothing can be signed; see /readyz.');
+  if (signer === undefined || signer.remainingLifetimeSeconds(context.now) < 1) {
+    throw new OpenRazError('ERR_SERVICE_NOT_READY', 'No valid storage credentials are loaded (none, or expired), so nothing can be signed; see /readyz.');
   }
+  // A URL never outlives its credentials: the lifetime is cut to what they have left, and
+  // the response and the audit line carry the real expiry.
+  const expiresInSeconds = Math.min(requestedExpiry, signer.remainingLifetimeSeconds(context.now));
   const auditBlocking = dependencies.auditBlocking ?? true;
   if (auditBlocking && !dependencies.audit.healthy()) throw auditUnavailable();
 

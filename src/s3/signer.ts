@@ -12,7 +12,12 @@ export interface StorageCredentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
+  /** When temporary credentials stop working; a URL signed with them dies then too. */
+  expiration?: Date;
 }
+
+/** Time kept between a URL's expiry and its credentials' expiry, in seconds, for clock skew. */
+export const CREDENTIAL_EXPIRY_MARGIN_SECONDS = 60;
 
 /** A presigned request: what the caller sends to S3. */
 export interface PresignedRequest {
@@ -48,17 +53,29 @@ const UNHOISTABLE_HEADERS = new Set([CONTENT_SHA256_HEADER, 'x-amz-acl']);
 export class UrlSigner {
   private readonly target: StorageTarget;
   private readonly signer: SignatureV4;
+  /** When the credentials expire; undefined for long-term keys. */
+  readonly credentialsExpiration: Date | undefined;
 
   constructor(target: StorageTarget, credentials: StorageCredentials, sha256: Sha256Constructor = nodeSha256) {
     this.target = target;
+    this.credentialsExpiration = credentials.expiration;
     this.signer = new SignatureV4({
       service: S3_SERVICE,
       region: target.region,
-      credentials,
+      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }) },
       sha256,
       // S3 signs the path as sent, encoded once; the signer must not encode it again.
       uriEscapePath: false,
     });
+  }
+
+  /**
+   * Returns the longest URL lifetime, in seconds, that ends before the credentials do (with
+   * a margin), or Infinity for long-term keys. Zero or less means nothing can be signed.
+   */
+  remainingLifetimeSeconds(now: Date): number {
+    if (this.credentialsExpiration === undefined) return Number.POSITIVE_INFINITY;
+    return Math.floor((this.credentialsExpiration.getTime() - now.getTime()) / 1000) - CREDENTIAL_EXPIRY_MARGIN_SECONDS;
   }
 
   /**
