@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 
-/** One audit record: a decision, allowed or denied. It never holds a token, URL, signature or credential. */
+/** One audit record: a decision, allowed or denied. It never contains a token, URL, signature or credential. */
 export interface AuditRecord {
   /** `sign` for /v1/sign, `authorize` for a decision explained without signing. */
   kind: 'sign' | 'authorize';

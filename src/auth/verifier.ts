@@ -16,7 +16,7 @@ import type { Config } from '../config/index.js';
 import { OpenRazError } from '../errors/index.js';
 import type { Principal } from '../policy/index.js';
 
-/** Longest bearer token accepted, in characters; longer ones are rejected before parsing. */
+/** Maximum bearer token length, in characters; longer ones are rejected before parsing. */
 export const MAX_TOKEN_LENGTH = 8192;
 
 /** Shortest HMAC secret accepted, in bytes (RFC 7518 section 3.2: at least the hash size). */

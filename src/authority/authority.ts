@@ -26,7 +26,7 @@ export interface CallContext {
   now: Date;
 }
 
-/** What the authority works with. Getters, because a reload can swap policies and signer. */
+/** The authority's collaborators. Policies and signer are getters, because a reload can swap them. */
 export interface AuthorityDependencies {
   policies(): PolicySet;
   signer(): UrlSigner | undefined;
@@ -135,7 +135,7 @@ export function resolveExpiry(requested: number | undefined, signing: Config['si
 
 /**
  * Decides with the admins' blocks first: a blocked user, group, token or prefix is denied
- * whatever the policies say, with a reason of its own.
+ * whatever the policies decide, with a reason of its own.
  */
 export function decideWithRevocations(
   dependencies: Pick<AuthorityDependencies, 'revocations'>,

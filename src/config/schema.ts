@@ -1,6 +1,6 @@
 import { MAX_PRESIGNED_EXPIRES_SECONDS } from '../s3/index.js';
 
-/** Longest clock tolerance accepted for token times, in seconds. */
+/** Maximum clock tolerance for token times, in seconds. */
 export const MAX_CLOCK_TOLERANCE_SECONDS = 300;
 
 /** JWS algorithms openraz accepts in `jwt.algorithms`; `none` is not one of them. */

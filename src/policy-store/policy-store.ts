@@ -2,7 +2,7 @@ import { LoadError } from '../errors/index.js';
 import { SerialReloader } from '../lib/serial-reloader.js';
 import { loadPolicyDirectory, type MatcherOptions, type PolicySet } from '../policy/index.js';
 
-/** What a reload did, for logs and metrics. */
+/** The outcome of one reload, for logs and metrics. */
 export type ReloadResult = { outcome: 'loaded'; version: string; policyCount: number } | { outcome: 'unchanged'; version: string } | { outcome: 'failed'; error: Error };
 
 export interface PolicyStoreOptions {

@@ -56,7 +56,7 @@ export interface RawPolicy {
   options?: Record<string, unknown>;
 }
 
-/** What compiling a policy needs besides the policy itself. */
+/** The inputs of policy compilation besides the policy itself. */
 export interface CompileContext {
   matcher: MatcherOptions;
   conditionCompilers: ReadonlyMap<string, ConditionCompiler>;

@@ -85,7 +85,7 @@ export const compileIpRange: ConditionCompiler = (values) => {
     if (context.clientIp === undefined) return 'unknown';
     const address = normalizeAddress(context.clientIp);
     const family = isIP(address);
-    // A list with no range of the client's address family says nothing about it: an IPv4
+    // A list with no range of the client's address family cannot decide for it, and an IPv4
     // deny list must not let every IPv6 client through.
     if (family === 0 || !families.has(family)) return 'unknown';
     return blocks.check(address, family === 4 ? 'ipv4' : 'ipv6') ? 'true' : 'false';
@@ -96,14 +96,14 @@ export const compileIpRange: ConditionCompiler = (values) => {
 export const compileMaxExpires: ConditionCompiler = (values) => {
   const limit = parseSingleInteger('max-expires-seconds', values);
   if (typeof limit === 'string') return limit;
-  return (context) => (context.expiresInSeconds === undefined ? 'unknown' : context.expiresInSeconds <= limit ? 'true' : 'false');
+  return (context) => compareAtMost(context.expiresInSeconds, limit);
 };
 
 /** `max-object-size`: the declared upload size is at most the value, in bytes. */
 export const compileMaxObjectSize: ConditionCompiler = (values) => {
   const limit = parseSingleInteger('max-object-size', values);
   if (typeof limit === 'string') return limit;
-  return (context) => (context.contentLength === undefined ? 'unknown' : context.contentLength <= limit ? 'true' : 'false');
+  return (context) => compareAtMost(context.contentLength, limit);
 };
 
 /** `content-types`: the declared media type is one of the values; `image/*` matches a whole type. */
@@ -123,6 +123,11 @@ export const compileContentTypes: ConditionCompiler = (values) => {
     return allowed.includes(mediaType) || allowed.includes(wholeType) ? 'true' : 'false';
   };
 };
+
+function compareAtMost(value: number | undefined, limit: number): ConditionResult {
+  if (value === undefined) return 'unknown';
+  return value <= limit ? 'true' : 'false';
+}
 
 function parseSingleInteger(type: string, values: readonly string[]): number | string {
   const text = values[0]?.trim() ?? '';

@@ -2,7 +2,7 @@ import { evaluateAll, firstFailing, type ConditionResult, type RequestContext } 
 import type { AccessRequest, CompiledItem, CompiledPolicy, Decision } from './types.js';
 
 /**
- * How conditions must turn out for a part of a policy to count. Parts that grant (allow
+ * The part an item or check plays, which sets how its conditions must turn out to count. Parts that grant (allow
  * items, deny exceptions, a policy's allow side) need every condition true. Parts that
  * restrict (deny items, allow exceptions, deny-all-else) also count when a condition is
  * unknown because the request lacks its attribute: a missing attribute never lifts a
@@ -15,7 +15,7 @@ export interface ResolvedRequest extends AccessRequest {
   roles: ReadonlySet<string>;
 }
 
-/** What happened inside one candidate policy, for `explain`. */
+/** The evaluation of one candidate policy, for `explain`. */
 export interface PolicyTrace {
   policyId: string;
   policyName: string;
@@ -48,7 +48,7 @@ type PolicyOutcome = Pick<Decision, 'allowed' | 'rule' | 'itemIndex'>;
  * Decides one request against candidate policies sorted by priority, highest first.
  *
  * This is Ranger's merge: the highest priority that reaches a result decides, and within
- * that priority a deny beats an allow. When no policy reaches a result the answer is deny.
+ * that priority a deny beats an allow. When no policy reaches a result the request is denied.
  * The function is pure: no I/O, no clock, no logging. With `trace`, every candidate's
  * evaluation is recorded there.
  */
@@ -95,7 +95,7 @@ function evaluatePolicy(policy: CompiledPolicy, request: ResolvedRequest, trace:
 
   // Validity schedules and policy-level conditions follow the same rule as item
   // conditions: the allow side needs them true, the deny side applies unless they are false.
-  const validity = policy.validity === undefined ? 'true' : context.time === undefined ? 'unknown' : policy.validity.isActive(context.time) ? 'true' : 'false';
+  const validity = evaluateValidity(policy, context);
   const conditions = evaluateAll(policy.conditions, context);
   if (record !== undefined) {
     if (policy.validity !== undefined) record.validity = validity;
@@ -121,6 +121,12 @@ function evaluatePolicy(policy: CompiledPolicy, request: ResolvedRequest, trace:
     record.note = 'an allow item matches, but the policy does not cover every key under the prefix, or a schedule or condition is not met';
   }
   return undefined;
+}
+
+function evaluateValidity(policy: CompiledPolicy, context: RequestContext): ConditionResult {
+  if (policy.validity === undefined) return 'true';
+  if (context.time === undefined) return 'unknown';
+  return policy.validity.isActive(context.time) ? 'true' : 'false';
 }
 
 function matchResources(policy: CompiledPolicy, request: ResolvedRequest): { allowApplies: boolean; denyApplies: boolean } {

@@ -59,7 +59,7 @@ export interface CompiledPolicy {
   denyExceptions: readonly CompiledItem[];
 }
 
-/** Who is asking: the verified token's user and groups, and any roles given with the request. */
+/** The caller: the verified token's user and groups, and any roles given with the request. */
 export interface Principal {
   user: string;
   groups: readonly string[];
@@ -68,7 +68,7 @@ export interface Principal {
 }
 
 /**
- * What is asked. An object request names one key. A list request names a prefix, and it is
+ * The resource asked for. An object request names one key. A list request names a prefix, and it is
  * allowed only when every key that starts with the prefix would be allowed.
  */
 export type ResourceRequest =
@@ -83,7 +83,7 @@ export interface AccessRequest {
   context?: RequestContext;
 }
 
-/** Which part of a policy decided. */
+/** The part of a policy that decided. */
 export type DecidingRule = 'allow-item' | 'deny-item' | 'deny-all-else' | 'no-matching-policy' | 'revoked';
 
 export interface Decision {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 
-/** Where the signed requests go: one S3-compatible endpoint and its region. */
+/** The destination of signed requests: one S3-compatible endpoint and its region. */
 export interface StorageTarget {
   protocol: 'http:' | 'https:';
   /** Host name or IP address, without the port. */
@@ -13,7 +13,7 @@ export interface StorageTarget {
   putObjectAcl?: string;
 }
 
-/** The AWS endpoint for `region`. */
+/** Returns the AWS endpoint for `region`. */
 export function awsEndpoint(region: string): string {
   return `https://s3.${region}.amazonaws.com`;
 }
