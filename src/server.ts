@@ -130,7 +130,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     'openraz configured',
   );
   if (signer === undefined) {
-    app.log.warn('no storage credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY): /readyz answers 503 and nothing is signed');
+    app.log.warn('no storage credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY): /readyz returns 503 and nothing is signed');
   }
 
   return {

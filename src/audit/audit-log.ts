@@ -53,7 +53,7 @@ export interface RevocationAuditRecord {
 export interface AuditLog {
   /**
    * Queues one line. The promise settles when the line has reached the destination, and
-   * rejects when it could not be written; a caller that must not go on without its audit
+   * rejects when it could not be written. A caller that must not go on without its audit
    * line awaits it.
    */
   write(record: AuditRecord | RevocationAuditRecord): Promise<void>;

@@ -100,7 +100,7 @@ async function resolveKeys(jwt: Config['jwt']): Promise<KeyResolver> {
     const file = jwt.publicKeyFile;
     const pem = await withSetting('jwt.publicKeyFile', file, () => readFile(file, 'utf8'));
     if (pem.includes('PRIVATE KEY')) {
-      throw new Error(`jwt.publicKeyFile (${file}) holds a private key; give openraz the public key only`);
+      throw new Error(`jwt.publicKeyFile (${file}) contains a private key; give openraz the public key only`);
     }
     const key = await withSetting('jwt.publicKeyFile', file, async () => createPublicKey(pem));
     const unusable = jwt.algorithms.filter((algorithm) => !keyFitsAlgorithm(key, algorithm));

@@ -24,7 +24,7 @@ export interface AuthorizeResult {
  * Decides a request for each access type and explains how, without signing anything. Each
  * decision is audited like a sign decision, with kind `authorize`. The explanation (policies,
  * items, conditions) is returned only to callers with the admin scope; others get the bare
- * decision, as policies are not theirs to read. An admin's block decides before the
+ * decision, because policies are not theirs to read. An admin's block decides before the
  * policies, as on `/v1/sign`, and the trace still shows what the policies would decide.
  *
  * @throws OpenRazError `ERR_REQUEST_INVALID` for an invalid request,

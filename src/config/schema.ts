@@ -112,7 +112,7 @@ export const CONFIG_SCHEMA = {
         onFailure: {
           enum: ['block', 'continue'],
           default: 'block',
-          description: '`block`: while the audit destination cannot be written, decisions answer 503 and nothing is signed. `continue`: keep serving and count the lost lines.',
+          description: '`block`: while the audit destination cannot be written, decisions return 503 and nothing is signed. `continue`: keep serving and count the lost lines.',
         },
       },
     },

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
-import { LoadError } from '../errors/index.js';
-import { ajvErrorsToProblems } from '../lib/ajv-problems.js';
+import { LoadError, type LoadProblem } from '../errors/index.js';
+import { parseValidatedJson } from '../lib/json-document.js';
 import { ACCESS_TYPES, type AccessRequest, type AccessType, type Explanation, type PolicySet } from '../policy/index.js';
 import { OPERATIONS, describeOperation, type OperationName } from '../s3/index.js';
 
@@ -78,15 +78,11 @@ const validateCases = new Ajv({ allErrors: true, strict: true }).compile(CASES_F
  * @throws LoadError naming every invalid case with its JSON pointer.
  */
 export function parseCases(source: string, text: string): PolicyCase[] {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new LoadError('invalid policy test cases', [{ source, pointer: '', message: `invalid JSON: ${(error as Error).message}` }]);
-  }
-  if (!validateCases(document)) throw new LoadError('invalid policy test cases', ajvErrorsToProblems(source, validateCases.errors));
+  const parseProblems: LoadProblem[] = [];
+  const document = parseValidatedJson<{ cases: PolicyCase[] }>(source, text, validateCases, parseProblems);
+  if (document === undefined) throw new LoadError('invalid policy test cases', parseProblems);
 
-  const cases = (document as { cases: PolicyCase[] }).cases;
+  const { cases } = document;
   const problems = cases.flatMap((testCase, index) => {
     const { operation, accessType, key, prefix } = testCase.request;
     const pointer = `/cases/${index}/request`;

@@ -10,7 +10,7 @@ export interface PolicyWarning {
 /**
  * Lists what in a valid policy set is likely a mistake: allow items that a deny always
  * overrides, grants of everything to everyone, wildcards that also match `/`, items that
- * name nobody, and groups missing from `knownGroups` when it is given.
+ * name no principal, and groups missing from `knownGroups` when it is given.
  */
 export function checkPolicySet(set: PolicySet, knownGroups?: ReadonlySet<string>): PolicyWarning[] {
   const warnings: PolicyWarning[] = [];

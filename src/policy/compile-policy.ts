@@ -76,7 +76,7 @@ const OWNER_MACRO = '{OWNER}';
 /**
  * Checks and compiles one policy. Fields that name a Ranger feature openraz does not
  * implement are problems: ignoring any of them could grant more, or deny less, than the
- * policy says.
+ * policy states.
  */
 export function compilePolicy(
   raw: RawPolicy,

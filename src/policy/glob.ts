@@ -107,7 +107,7 @@ export class Glob {
 
   /**
    * Runs the NFA over `input`. States are token indices, and index `tokens.length` is the
-   * accepting state. For a whole value (`asPrefix` false) the answer is `covers` when the
+   * accepting state. For a whole value (`asPrefix` false) the result is `covers` when the
    * value matches. For a prefix it is `covers` when every extension matches, and `touches`
    * when some extension does: every remaining pattern can be completed by some suffix, so a
    * prefix touches the pattern exactly when the NFA still has a live state.

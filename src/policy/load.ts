@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { LoadError, type LoadProblem } from '../errors/index.js';
 import { ajvErrorsToProblems } from '../lib/ajv-problems.js';
+import { parseValidatedJson } from '../lib/json-document.js';
 import { compilePolicy, type CompileContext, type RawPolicy } from './compile-policy.js';
 import { CONDITION_COMPILERS } from './condition-types.js';
 import { DEFAULT_MATCHER_OPTIONS, PolicySet, compareEvaluationOrder, type MatcherOptions } from './policy-set.js';
@@ -126,18 +127,9 @@ export async function compilePolicyFiles(
 
 /** Returns the file's policies, with `undefined` in place of each policy that fails the schema. */
 function parsePolicyFile(file: PolicyFile, problems: LoadProblem[]): (RawPolicy | undefined)[] {
-  let document: unknown;
-  try {
-    document = JSON.parse(file.text);
-  } catch (error) {
-    problems.push({ source: file.name, pointer: '', message: `invalid JSON: ${(error as Error).message}` });
-    return [];
-  }
-  if (!validatePolicyFile(document)) {
-    problems.push(...ajvErrorsToProblems(file.name, validatePolicyFile.errors));
-    return [];
-  }
-  return (document as { policies: unknown[] }).policies.map((policy, index) => {
+  const document = parseValidatedJson<{ policies: unknown[] }>(file.name, file.text, validatePolicyFile, problems);
+  if (document === undefined) return [];
+  return document.policies.map((policy, index) => {
     if (validatePolicy(policy)) return policy as RawPolicy;
     const errors = (validatePolicy.errors ?? []).map((error) => ({ ...error, instancePath: `/policies/${index}${error.instancePath}` }));
     problems.push(...ajvErrorsToProblems(file.name, errors));

@@ -39,7 +39,7 @@ export class ResourceMatcher {
 
   /**
    * Returns true when every value that starts with `prefix` matches. A union of several
-   * values that covers the prefix only together is not detected, so the answer errs towards
+   * values that covers the prefix only together is not detected, so the result errs towards
    * false, which is the safe side for an allow.
    */
   coversPrefix(prefix: string, user: string): boolean {
@@ -50,7 +50,7 @@ export class ResourceMatcher {
 
   /**
    * Returns true when some value that starts with `prefix` matches. For an excludes resource
-   * the answer errs towards true, which is the safe side for a deny.
+   * the result errs towards true, which is the safe side for a deny.
    */
   touchesPrefix(prefix: string, user: string): boolean {
     const globs = this.globsFor(user);

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import type { LoadProblem } from '../errors/index.js';
-import { ajvErrorsToProblems } from '../lib/ajv-problems.js';
+import { parseValidatedJson } from '../lib/json-document.js';
 import type { RoleDefinition } from './roles.js';
 import { ROLES_FILE_SCHEMA } from './schema.js';
 
@@ -16,19 +16,10 @@ type Member = string | { name: string };
  * Problems are appended to `problems`.
  */
 export function parseRolesFile(source: string, text: string, problems: LoadProblem[]): RoleDefinition[] {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    problems.push({ source, pointer: '', message: `invalid JSON: ${(error as Error).message}` });
-    return [];
-  }
-  if (!validateRolesFile(document)) {
-    problems.push(...ajvErrorsToProblems(source, validateRolesFile.errors));
-    return [];
-  }
+  const document = parseValidatedJson<{ roles: { name: string; users?: Member[]; groups?: Member[]; roles?: Member[] }[] }>(source, text, validateRolesFile, problems);
+  if (document === undefined) return [];
 
-  const raw = (document as { roles: { name: string; users?: Member[]; groups?: Member[]; roles?: Member[] }[] }).roles;
+  const raw = document.roles;
   const names = (members: Member[] | undefined): string[] => (members ?? []).map((member) => (typeof member === 'string' ? member : member.name));
   const roles = raw.map((role) => ({ name: role.name, users: names(role.users), groups: names(role.groups), roles: names(role.roles) }));
 

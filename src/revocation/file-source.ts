@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { LoadError, type LoadProblem } from '../errors/index.js';
-import { ajvErrorsToProblems } from '../lib/ajv-problems.js';
+import { parseValidatedJson } from '../lib/json-document.js';
 import { checkBlockFields, normalizeBlockInput, targetKey } from './blocks.js';
 import type { Block, BlockInput } from './types.js';
 import { validateRevocationFile } from './validators.js';
@@ -34,20 +34,13 @@ export async function loadRevocationFile(file: string): Promise<RevocationFileCo
  * @throws LoadError listing every problem, each with `source` and a JSON pointer.
  */
 export function parseRevocationFile(source: string, text: string): Block[] {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new LoadError('cannot load revocations', [{ source, pointer: '', message: `invalid JSON: ${(error as Error).message}` }]);
-  }
-  if (!validateRevocationFile(document)) {
-    throw new LoadError('cannot load revocations', ajvErrorsToProblems(source, validateRevocationFile.errors));
-  }
-
   const problems: LoadProblem[] = [];
+  const document = parseValidatedJson<{ blocks: BlockInput[] }>(source, text, validateRevocationFile, problems);
+  if (document === undefined) throw new LoadError('cannot load revocations', problems);
+
   const blocks: Block[] = [];
   const firstSeen = new Map<string, string>();
-  (document as { blocks: BlockInput[] }).blocks.forEach((input, index) => {
+  document.blocks.forEach((input, index) => {
     const pointer = `/blocks/${index}`;
     const fieldProblems = checkBlockFields(input);
     problems.push(...fieldProblems.map((problem) => ({ source, pointer: `${pointer}/${problem.field}`, message: problem.message })));

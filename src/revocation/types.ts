@@ -1,6 +1,6 @@
 import type { ResourceRequest } from '../policy/index.js';
 
-/** Who is asking, as far as revocation is concerned. */
+/** The caller, as far as revocation is concerned. */
 export interface RevocationSubject {
   user: string;
   groups: readonly string[];

@@ -1,7 +1,7 @@
 /** Payload hash that S3 uses to verify presigned URLs (AWS SigV4 for S3, "Unsigned payload option"). */
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
-/** The longest expiry SigV4 query authentication accepts: 7 days, in seconds (AWS SigV4 for S3, X-Amz-Expires). */
+/** The maximum expiry SigV4 query authentication accepts: 7 days, in seconds (AWS SigV4 for S3, X-Amz-Expires). */
 export const MAX_PRESIGNED_EXPIRES_SECONDS = 604_800;
 
 /** S3's limit on the length of an object key, in UTF-8 bytes. */

@@ -72,7 +72,7 @@ export function describeOperation(request: OperationRequest): S3Operation {
   };
 }
 
-/** Every list parameter the caller gave is signed, so changing one invalidates the URL. */
+/** Builds the signed list query: every list parameter the caller gave is signed, so changing one invalidates the URL. */
 function listQuery(request: OperationRequest): Record<string, string> {
   const query: Record<string, string> = { 'list-type': '2' };
   if (request.prefix !== undefined) query.prefix = request.prefix;
@@ -85,7 +85,7 @@ function listQuery(request: OperationRequest): Record<string, string> {
 }
 
 /**
- * A declared upload type and size are signed as headers, so S3 rejects an upload that sends
+ * Returns the upload headers to sign. A declared type and size are signed, so S3 rejects an upload that sends
  * another type or size than the one the policies checked.
  */
 function uploadHeaders(request: OperationRequest): Record<string, string> {

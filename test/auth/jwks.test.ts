@@ -308,7 +308,7 @@ t.test('JWKS answering 500', async (t) => {
   t.equal(server.requestCount(), 1, 'a cached key does not fetch');
 
   // The key set could not be refreshed, so an unknown kid may belong to a key the issuer has
-  // just published. 503 asks the caller to retry, whereas 401 would mark the token as bad.
+  // just published. 503 tells the caller to retry, whereas 401 would mark the token as bad.
   const first = await tokenWithUnknownKid();
   checkRejected(t, service, await sign(service, first), first, { statusCode: 503, code: 'ERR_AUTH_JWKS_UNAVAILABLE' }, 'unknown kid during the outage');
   t.equal(server.requestCount(), 2, 'the unknown kid tries one fetch');

@@ -127,7 +127,7 @@ t.test('key files must fit the algorithms', async (t) => {
 
   const privatePem = `${keys.dir}/private.pem`;
   await writeFile(privatePem, await exportPKCS8(ec.privateKey));
-  await t.rejects(createTokenVerifier(jwtConfig({ jwksFile: undefined, publicKeyFile: privatePem, algorithms: ['ES256'] })), /holds a private key/);
+  await t.rejects(createTokenVerifier(jwtConfig({ jwksFile: undefined, publicKeyFile: privatePem, algorithms: ['ES256'] })), /contains a private key/);
 
   await t.rejects(createTokenVerifier(jwtConfig({ jwksFile: undefined, publicKeyFile: `${keys.dir}/missing.pem` })), /^jwt\.publicKeyFile \(.*missing\.pem\): ENOENT/);
 

@@ -5,7 +5,7 @@ import { startTestService } from '../fixtures/service.js';
 import { createTestKeys, signToken } from '../fixtures/tokens.js';
 
 // 100 reloads, good and bad mixed, while requests keep coming: every request must be
-// answered from a complete policy set, so none may fail.
+// decided by a complete policy set, so none may fail.
 const keys = await createTestKeys();
 t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
 
