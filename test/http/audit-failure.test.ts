@@ -34,3 +34,4 @@ t.test('a continuing audit keeps signing and counts the loss', async (t) => {
   const metrics = await service.app.inject({ method: 'GET', url: '/metrics' });
   t.match(metrics.body, /openraz_audit_write_failures_total 2\b/);
 });
+
