@@ -4,9 +4,21 @@ import type { VerifiedToken } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { OpenRazError } from '../errors/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { AccessRequest, AccessType, Decision, PolicySet, Principal, ResourceRequest } from '../policy/index.js';
+import type { AccessRequest, AccessType, Decision, PolicySet, Principal, RequestContext, ResourceRequest, UploadRequirement } from '../policy/index.js';
 import type { RevocationCheck } from '../revocation/index.js';
-import { checkDotSegments, describeOperation, validateOperationRequest, type OperationRequest, type PresignedRequest, type UrlSigner } from '../s3/index.js';
+import {
+  OPERATION_SPECS,
+  checkDotSegments,
+  describeOperation,
+  parseDeleteObjectsBody,
+  validateKey,
+  validateOperationRequest,
+  type OperationAccess,
+  type OperationRequest,
+  type PresignedRequest,
+  type S3Operation,
+  type UrlSigner,
+} from '../s3/index.js';
 
 /** A sign request as the API receives it: one operation plus the URL lifetime. */
 export interface SignRequest extends OperationRequest {
@@ -26,10 +38,11 @@ export interface CallContext {
   now: Date;
 }
 
-/** The authority's collaborators. Policies and signer are getters, because a reload can swap them. */
+/** The authority's collaborators. Policies and signers are getters, because a reload can swap them. */
 export interface AuthorityDependencies {
   policies(): PolicySet;
-  signer(): UrlSigner | undefined;
+  /** The signer for the storage target that serves `bucket` (undefined: ListBuckets on the default target). */
+  signer(bucket: string | undefined): UrlSigner | undefined;
   audit: AuditLog;
   metrics: Metrics;
   signing: Config['signing'];
@@ -46,9 +59,22 @@ export interface AuthorityDependencies {
   auditBlocking?: boolean;
 }
 
+/** An operation the policies allowed, ready to sign. */
+export interface AuthorizedOperation {
+  operation: S3Operation;
+  signer: UrlSigner;
+  /** The URL lifetime: the requested or default one, cut to what the credentials have left. */
+  expiresInSeconds: number;
+  expiresAt: Date;
+  decisionId: string;
+  /** The policy that allowed the operation's own access (the first one). */
+  policyId: string;
+}
+
 /**
  * Authorizes one S3 operation for a verified caller and, when the policies allow it, signs
- * it. Every decision is audited and counted; a denied request never reaches the signer.
+ * it as a presigned URL. Every decision is audited and counted; a denied request never
+ * reaches the signer.
  *
  * @throws OpenRazError `ERR_REQUEST_*` for an invalid request, `ERR_ACCESS_DENIED` when the
  *   policies deny, `ERR_SERVICE_NOT_READY` when no storage credentials are loaded.
@@ -59,12 +85,34 @@ export async function authorizeAndSign(
   request: SignRequest,
   context: CallContext,
 ): Promise<SignResult> {
-  validateOperationRequest(request);
-  checkDotSegments(request.key, dependencies.allowDotSegments ?? false);
-  checkReservedBucket(request.bucket, dependencies.reservedBucketNames);
+  const authorized = await authorizeOperation(dependencies, caller, request, context, 'headers');
+  const { operation, signer, expiresInSeconds, decisionId, policyId } = authorized;
+
+  const stopTimer = dependencies.metrics.signingDuration.startTimer({ operation: operation.name });
+  const presigned = await signer.presign(operation, { expiresInSeconds, signingDate: context.now });
+  stopTimer();
+  return { ...presigned, decisionId, policyId };
+}
+
+/**
+ * Validates, decides and audits one operation; the callers sign it in the form they deliver.
+ * Every access the operation needs is decided and audited on its own line (a copy reads its
+ * source, DeleteObjects deletes each key), and one denial denies the whole operation.
+ * Upload requirements from the granting conditions are added to the operation's headers.
+ *
+ * @param upload How an upload's requirements reach the store: signed `headers` or a POST `form`.
+ */
+export async function authorizeOperation(
+  dependencies: AuthorityDependencies,
+  caller: VerifiedToken,
+  request: SignRequest,
+  context: CallContext,
+  upload: 'headers' | 'form',
+): Promise<AuthorizedOperation> {
+  const operation = prepareOperation(request, dependencies);
   const requestedExpiry = resolveExpiry(request.expiresInSeconds, dependencies.signing);
 
-  const signer = dependencies.signer();
+  const signer = dependencies.signer(request.bucket);
   if (signer === undefined || signer.remainingLifetimeSeconds(context.now) < 1) {
     throw new OpenRazError('ERR_SERVICE_NOT_READY', 'No valid storage credentials are loaded (none, or expired), so nothing can be signed; see /readyz.');
   }
@@ -74,34 +122,91 @@ export async function authorizeAndSign(
   const auditBlocking = dependencies.auditBlocking ?? true;
   if (auditBlocking && !dependencies.audit.healthy()) throw auditUnavailable();
 
-  const operation = describeOperation(request);
   const policies = dependencies.policies();
-  const accessRequest = toAccessRequest(caller, operation.accessType, operation.resource, context, { ...request, expiresInSeconds });
-  const decision = decideWithRevocations(dependencies, caller, accessRequest, policies);
   const decisionId = randomUUID();
   const expiresAt = new Date((Math.floor(context.now.getTime() / 1000) + expiresInSeconds) * 1000);
+  const isUpload = OPERATION_SPECS[request.operation].upload === true || upload === 'form';
+  const attributes = { ...request, expiresInSeconds, ...(isUpload ? { upload } : {}) };
 
-  const audited = recordDecision(dependencies, {
-    kind: 'sign',
-    principal: caller,
-    tokenId: caller.tokenId,
-    operation: operation.name,
-    accessRequest,
-    decision,
-    decisionId,
-    context,
-    policyVersion: policies.info.version,
-    ...(decision.allowed ? { expiresAt } : {}),
+  const decided = operation.accesses.map((access, index) => {
+    // Upload attributes describe the target; the other accesses (a copy's source, for one) read.
+    const accessRequest = toAccessRequest(caller, access.accessType, access.resource, context, index === 0 ? attributes : { expiresInSeconds });
+    return { access, accessRequest, decision: decideWithRevocations(dependencies, caller, accessRequest, policies) };
   });
-  if (auditBlocking && !(await audited)) throw auditUnavailable();
-  if (!decision.allowed || decision.policyId === undefined) {
-    throw new OpenRazError('ERR_ACCESS_DENIED', `Access denied: user "${caller.user}" may not ${operation.accessType} ${describeTarget(operation.resource)}.`, { decisionId });
-  }
+  const allowed = decided.every(({ decision }) => decision.allowed && decision.policyId !== undefined);
 
-  const stopTimer = dependencies.metrics.signingDuration.startTimer({ operation: operation.name });
-  const presigned = await signer.presign(operation, { expiresInSeconds, signingDate: context.now });
-  stopTimer();
-  return { ...presigned, decisionId, policyId: decision.policyId };
+  const audited = decided.map(({ accessRequest, decision }) =>
+    recordDecision(dependencies, {
+      kind: 'sign',
+      principal: caller,
+      tokenId: caller.tokenId,
+      operation: operation.name,
+      accessRequest,
+      decision,
+      decisionId,
+      context,
+      policyVersion: policies.info.version,
+      ...(allowed ? { expiresAt } : {}),
+    }),
+  );
+  if (auditBlocking && !(await Promise.all(audited)).every(Boolean)) throw auditUnavailable();
+  if (!allowed) throw accessDenied(caller, operation, decided, decisionId);
+
+  addUploadRequirements(operation, decided[0]!.decision.requirements ?? []);
+  return { operation, signer, expiresInSeconds, expiresAt, decisionId, policyId: decided[0]!.decision.policyId! };
+}
+
+/**
+ * Validates a request and describes the S3 operation, parsing a DeleteObjects body into the
+ * keys to authorize.
+ *
+ * @throws OpenRazError `ERR_REQUEST_*` naming the field at fault.
+ */
+export function prepareOperation(request: OperationRequest, dependencies: Pick<AuthorityDependencies, 'allowDotSegments' | 'reservedBucketNames'>): S3Operation {
+  validateOperationRequest(request);
+  checkDotSegments(request.key, dependencies.allowDotSegments ?? false);
+  if (request.bucket !== undefined) checkReservedBucket(request.bucket, dependencies.reservedBucketNames);
+  if (request.copySource !== undefined) checkReservedBucket(request.copySource.bucket, dependencies.reservedBucketNames, 'copySource.bucket');
+
+  if (request.operation !== 'DeleteObjects') return describeOperation(request);
+  const deleted = parseDeleteObjectsBody(request.body!);
+  for (const { key } of deleted) validateKey('body', key);
+  return describeOperation(request, deleted.map(({ key }) => key));
+}
+
+/** Signs the granting conditions' requirements into an upload sent with headers. */
+function addUploadRequirements(operation: S3Operation, requirements: readonly UploadRequirement[]): void {
+  for (const requirement of requirements) {
+    if (requirement.kind === 'server-side-encryption') operation.headers['x-amz-server-side-encryption'] = requirement.algorithm;
+    if (requirement.kind === 'if-none-match') operation.headers['if-none-match'] = '*';
+  }
+}
+
+/**
+ * Builds the denial. It names what was denied (the copy source, the keys of a DeleteObjects)
+ * but never which policy decided, because policies are not the caller's to read.
+ */
+function accessDenied(
+  caller: VerifiedToken,
+  operation: S3Operation,
+  decided: readonly { access: OperationAccess; decision: Decision }[],
+  decisionId: string,
+): OpenRazError {
+  const denied = decided.filter(({ decision }) => !decision.allowed);
+  if (operation.name === 'DeleteObjects') {
+    const deniedKeys = denied.map(({ access }) => (access.resource.kind === 'object' ? access.resource.key : access.resource.prefix));
+    return new OpenRazError(
+      'ERR_ACCESS_DENIED',
+      `Access denied: user "${caller.user}" may not delete ${deniedKeys.length} of the ${decided.length} keys in the request (listed in "deniedKeys"), so none is deleted; send a request without them.`,
+      { decisionId, deniedKeys },
+    );
+  }
+  const { access } = denied[0]!;
+  const what = access.role === 'copy-source' ? `${access.accessType} the copy source ${describeTarget(access.resource)}` : `${access.accessType} ${describeTarget(access.resource)}`;
+  return new OpenRazError('ERR_ACCESS_DENIED', `Access denied: user "${caller.user}" may not ${what}.`, {
+    decisionId,
+    ...(access.role === 'copy-source' ? { field: 'copySource' } : {}),
+  });
 }
 
 /**
@@ -110,9 +215,9 @@ export async function authorizeAndSign(
  *
  * @throws OpenRazError `ERR_REQUEST_INVALID` naming the field `bucket`.
  */
-export function checkReservedBucket(bucket: string, reserved: ReadonlySet<string> | undefined): void {
+export function checkReservedBucket(bucket: string, reserved: ReadonlySet<string> | undefined, field = 'bucket'): void {
   if (reserved?.has(bucket)) {
-    throw new OpenRazError('ERR_REQUEST_INVALID', `Bucket name "${bucket}" is reserved: the storage server routes it to its own API (s3.reservedBucketNames).`, { field: 'bucket' });
+    throw new OpenRazError('ERR_REQUEST_INVALID', `Bucket name "${bucket}" is reserved: the storage server routes it to its own API (s3.reservedBucketNames).`, { field });
   }
 }
 
@@ -154,7 +259,7 @@ export function toAccessRequest(
   accessType: AccessType,
   resource: ResourceRequest,
   context: CallContext,
-  attributes: { expiresInSeconds?: number; contentType?: string; contentLength?: number },
+  attributes: Pick<RequestContext, 'expiresInSeconds' | 'contentType' | 'contentLength' | 'serverSideEncryption' | 'ifNoneMatch' | 'upload'>,
 ): AccessRequest {
   return {
     principal: { user: principal.user, groups: principal.groups, ...(principal.roles === undefined ? {} : { roles: principal.roles }) },
@@ -166,6 +271,9 @@ export function toAccessRequest(
       ...(attributes.expiresInSeconds === undefined ? {} : { expiresInSeconds: attributes.expiresInSeconds }),
       ...(attributes.contentType === undefined ? {} : { contentType: attributes.contentType }),
       ...(attributes.contentLength === undefined ? {} : { contentLength: attributes.contentLength }),
+      ...(attributes.serverSideEncryption === undefined ? {} : { serverSideEncryption: attributes.serverSideEncryption }),
+      ...(attributes.ifNoneMatch === undefined ? {} : { ifNoneMatch: attributes.ifNoneMatch }),
+      ...(attributes.upload === undefined ? {} : { upload: attributes.upload }),
     },
   };
 }

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { VerifiedToken } from '../auth/index.js';
 import { OpenRazError } from '../errors/index.js';
 import { ACCESS_TYPES, type AccessType, type Explanation, type Principal, type ResourceRequest } from '../policy/index.js';
-import { describeOperation, validateOperationRequest, type OperationName } from '../s3/index.js';
+import { OPERATION_SPECS, describeOperation, validateOperationRequest, type OperationName } from '../s3/index.js';
 import type { RevocationSubject } from '../revocation/index.js';
 import { checkReservedBucket, decideWithRevocations, recordDecision, resolveExpiry, toAccessRequest, type AuthorityDependencies, type CallContext, type SignRequest } from './authority.js';
 
 /** A request to explain a decision: a sign request, or a bucket with a key or prefix and access types. */
-export interface AuthorizeRequest extends Omit<SignRequest, 'operation'> {
+export interface AuthorizeRequest extends Omit<SignRequest, 'operation' | 'bucket'> {
+  bucket: string;
   operation?: OperationName;
   accessTypes?: AccessType[];
   /** Decide for this principal instead of the caller; needs the admin scope. */
@@ -99,9 +100,16 @@ function describeTarget(request: AuthorizeRequest): { accessTypes: AccessType[];
   if (request.operation !== undefined) {
     const signRequest = { ...request, operation: request.operation };
     delete (signRequest as { as?: unknown }).as;
+    const resource = OPERATION_SPECS[request.operation].resource;
+    if (resource === 'deleted-keys' || resource === 'service') {
+      throw new OpenRazError('ERR_REQUEST_INVALID', `${request.operation} cannot be explained as one decision; give "accessTypes" with each "key" or "prefix" instead.`, {
+        field: 'operation',
+      });
+    }
     validateOperationRequest(signRequest);
-    const described = describeOperation(signRequest);
-    return { accessTypes: [described.accessType], resource: described.resource, operation: request.operation };
+    // The operation's own access; a copy's read of its source is explained by a second call.
+    const [own] = describeOperation(signRequest).accesses;
+    return { accessTypes: [own!.accessType], resource: own!.resource, operation: request.operation };
   }
 
   const accessTypes = [...new Set(request.accessTypes)].filter((type): type is AccessType => (ACCESS_TYPES as readonly string[]).includes(type));

@@ -26,7 +26,7 @@ export const CONFIG_SCHEMA = {
       properties: {
         host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
-        bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 10_485_760, default: 65_536 },
+        bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 16_777_216, default: 1_048_576 },
         trustedProxies: {
           type: 'array',
           default: [],

@@ -6,6 +6,7 @@
  */
 export const ERROR_CODES = {
   ERR_REQUEST_INVALID: { status: 400, description: 'The request body does not match the schema, or has fields that do not go with the operation; `field` names the field.' },
+  ERR_REQUEST_BODY_INVALID: { status: 400, description: 'The S3 request body in `body` (DeleteObjects or tagging XML) is not what S3 documents, or could be read differently by S3; `field` is `body`.' },
   ERR_REQUEST_BODY_NOT_JSON: { status: 400, description: 'The request body is not a JSON object in valid UTF-8.' },
   ERR_REQUEST_KEY_INVALID: { status: 400, description: 'A key, prefix or other S3 name is longer than 1024 UTF-8 bytes, contains a control character or an unpaired surrogate; `field` names it.' },
   ERR_REQUEST_KEY_DOT_SEGMENT: { status: 400, description: 'The key has a `.` or `..` path segment, which HTTP clients rewrite; allowed only with `s3.allowDotSegments`.' },

@@ -8,6 +8,8 @@ export interface ErrorDetails {
   claim?: string;
   /** The audit id of the decision that produced this error. */
   decisionId?: string;
+  /** DeleteObjects: the keys that may not be deleted, which deny the whole request. */
+  deniedKeys?: string[];
 }
 
 /**

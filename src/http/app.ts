@@ -54,7 +54,7 @@ export interface AppOptions {
 export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: options.bodyLimitBytes ?? 65_536,
+    bodyLimit: options.bodyLimitBytes ?? 1_048_576,
     // With a list, the client address is the nearest one in X-Forwarded-For that is not a
     // trusted proxy; addresses further left, which the client wrote itself, are ignored.
     trustProxy: options.trustedProxies !== undefined && options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
@@ -82,7 +82,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
   app.register(healthRoutes, {
     policies: options.authority.policies,
-    signer: options.authority.signer,
+    signer: () => options.authority.signer(undefined),
     metrics: options.authority.metrics,
   });
   return app;

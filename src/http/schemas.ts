@@ -1,26 +1,59 @@
 import { BLOCK_KINDS, BLOCK_SCHEMA } from '../revocation/index.js';
-import { OPERATIONS } from '../s3/index.js';
+import { MAX_PART_NUMBER, OPERATIONS } from '../s3/index.js';
 
 /**
  * Request and response schemas of the HTTP API. `openapi.yaml` repeats them, and a test
  * checks that the two agree, so change both together.
  */
+const BUCKET_NAME_SCHEMA = { type: 'string', minLength: 3, maxLength: 63, pattern: '^[a-z0-9][a-z0-9.-]*[a-z0-9]$' } as const;
+const KEY_SCHEMA = { type: 'string', minLength: 1, maxLength: 1024 } as const;
+const TOKEN_SCHEMA = { type: 'string', minLength: 1, maxLength: 1024 } as const;
+const OVERRIDE_SCHEMA = { type: 'string', minLength: 1, maxLength: 1024 } as const;
+
 export const SIGN_REQUEST_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['operation', 'bucket'],
+  required: ['operation'],
   properties: {
     operation: { enum: [...OPERATIONS] },
-    bucket: { type: 'string', minLength: 3, maxLength: 63, pattern: '^[a-z0-9][a-z0-9.-]*[a-z0-9]$' },
-    key: { type: 'string', minLength: 1, maxLength: 1024 },
+    bucket: BUCKET_NAME_SCHEMA,
+    key: KEY_SCHEMA,
     prefix: { type: 'string', maxLength: 1024 },
     delimiter: { type: 'string', minLength: 1, maxLength: 1024 },
     maxKeys: { type: 'integer', minimum: 1, maximum: 1000 },
     continuationToken: { type: 'string', minLength: 1, maxLength: 4096 },
-    startAfter: { type: 'string', minLength: 1, maxLength: 1024 },
+    startAfter: KEY_SCHEMA,
     encodingType: { enum: ['url'] },
+    marker: KEY_SCHEMA,
+    keyMarker: KEY_SCHEMA,
+    versionIdMarker: TOKEN_SCHEMA,
+    uploadIdMarker: TOKEN_SCHEMA,
+    maxUploads: { type: 'integer', minimum: 1, maximum: 1000 },
+    maxParts: { type: 'integer', minimum: 1, maximum: 1000 },
+    partNumberMarker: { type: 'integer', minimum: 0, maximum: MAX_PART_NUMBER },
+    versionId: TOKEN_SCHEMA,
+    partNumber: { type: 'integer', minimum: 1, maximum: MAX_PART_NUMBER },
+    uploadId: TOKEN_SCHEMA,
+    range: { type: 'string', minLength: 1, maxLength: 64 },
+    responseOverrides: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: { contentType: OVERRIDE_SCHEMA, contentDisposition: OVERRIDE_SCHEMA, cacheControl: OVERRIDE_SCHEMA, expires: OVERRIDE_SCHEMA },
+    },
+    copySource: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['bucket', 'key'],
+      properties: { bucket: BUCKET_NAME_SCHEMA, key: KEY_SCHEMA, versionId: TOKEN_SCHEMA },
+    },
+    copySourceRange: { type: 'string', minLength: 1, maxLength: 64 },
     contentType: { type: 'string', minLength: 3, maxLength: 255 },
     contentLength: { type: 'integer', minimum: 0, maximum: 5_368_709_120 },
+    serverSideEncryption: { enum: ['AES256', 'aws:kms', 'aws:kms:dsse'] },
+    ifNoneMatch: { const: '*' },
+    objectAttributes: { type: 'array', minItems: 1, maxItems: 5, uniqueItems: true, items: { type: 'string' } },
+    body: { type: 'string', minLength: 1, maxLength: 8_388_608 },
     expiresInSeconds: { type: 'integer' },
   },
 } as const;
@@ -117,6 +150,7 @@ export const ERROR_RESPONSE_SCHEMA = {
     field: { type: 'string' },
     claim: { type: 'string' },
     decisionId: { type: 'string' },
+    deniedKeys: { type: 'array', items: { type: 'string' } },
   },
 } as const;
 

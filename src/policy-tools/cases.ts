@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import { LoadError, type LoadProblem } from '../errors/index.js';
 import { parseValidatedJson } from '../lib/json-document.js';
 import { ACCESS_TYPES, type AccessRequest, type AccessType, type Explanation, type PolicySet } from '../policy/index.js';
-import { OPERATIONS, describeOperation, type OperationName } from '../s3/index.js';
+import { OPERATIONS, OPERATION_SPECS, type OperationName } from '../s3/index.js';
 
 /**
  * One case of a policy test file. The format is a public interface: admins keep these files
@@ -104,7 +104,7 @@ export const DEFAULT_CASE_EXPIRES_SECONDS = 300;
 export function toAccessRequest(request: PolicyCase['request'], defaultExpiresSeconds = DEFAULT_CASE_EXPIRES_SECONDS): AccessRequest {
   let accessType = request.accessType;
   if (request.operation !== undefined) {
-    accessType = describeOperation({ operation: request.operation, bucket: request.bucket, key: request.key ?? '' }).accessType;
+    accessType = OPERATION_SPECS[request.operation].accessType;
   }
   return {
     principal: { user: request.user, groups: request.groups ?? [], roles: request.roles ?? [] },

@@ -1,4 +1,12 @@
-import { compileContentTypes, compileIpRange, compileMaxExpires, compileMaxObjectSize, type ConditionCompiler } from './conditions.js';
+import {
+  compileContentTypes,
+  compileIfNoneMatch,
+  compileIpRange,
+  compileMaxExpires,
+  compileMaxObjectSize,
+  compileServerSideEncryption,
+  type ConditionCompiler,
+} from './conditions.js';
 import { compileTimeOfDay } from './time/index.js';
 
 /** `time-of-day`: the request time is inside one of the ranges, such as "09:00-17:00 Europe/Berlin". */
@@ -15,4 +23,6 @@ export const CONDITION_COMPILERS: ReadonlyMap<string, ConditionCompiler> = new M
   ['max-expires-seconds', compileMaxExpires],
   ['max-object-size', compileMaxObjectSize],
   ['content-types', compileContentTypes],
+  ['server-side-encryption', compileServerSideEncryption],
+  ['if-none-match', compileIfNoneMatch],
 ]);

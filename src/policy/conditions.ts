@@ -11,7 +11,27 @@ export interface RequestContext {
   contentLength?: number;
   /** The media type of an upload, such as `image/png`. */
   contentType?: string;
+  /** The server-side encryption an upload declares, such as `AES256`. */
+  serverSideEncryption?: string;
+  /** The `If-None-Match` value an upload declares; `*` makes it fail when the key exists. */
+  ifNoneMatch?: string;
+  /**
+   * How the store will enforce an upload's requirements, when the request uploads data:
+   * `headers` signed into the request, or `form` conditions of a POST policy. Absent for
+   * requests that upload nothing.
+   */
+  upload?: 'headers' | 'form';
 }
+
+/**
+ * A rule an allowed upload must obey, which openraz signs into the request so the store
+ * enforces it: the upload is allowed on that condition.
+ */
+export type UploadRequirement =
+  | { kind: 'server-side-encryption'; algorithm: string }
+  | { kind: 'if-none-match' }
+  | { kind: 'max-object-size'; bytes: number }
+  | { kind: 'content-types'; mediaTypes: readonly string[] };
 
 /**
  * A condition's result. `unknown` means the request lacks the attribute the condition reads;
@@ -23,10 +43,21 @@ export interface CompiledCondition {
   type: string;
   values: readonly string[];
   evaluate(context: RequestContext): ConditionResult;
+  /**
+   * What the upload must obey when the condition holds because the request left the
+   * attribute out, for openraz to sign in; absent when the condition only checks.
+   */
+  requirement?(context: RequestContext): UploadRequirement | undefined;
 }
 
-/** Compiles the values of one condition type, or returns a message naming what is wrong. */
-export type ConditionCompiler = (values: readonly string[]) => ((context: RequestContext) => ConditionResult) | string;
+/** A compiled condition's logic, before `compileCondition` adds its type and values. */
+export type ConditionLogic = Pick<CompiledCondition, 'evaluate' | 'requirement'>;
+
+/**
+ * Compiles the values of one condition type into its evaluation (or its evaluation and
+ * upload requirement), or returns a message naming what is wrong.
+ */
+export type ConditionCompiler = (values: readonly string[]) => ((context: RequestContext) => ConditionResult) | ConditionLogic | string;
 
 /**
  * Compiles a Ranger condition `{ type, values }` with the registered compilers.
@@ -42,9 +73,10 @@ export function compileCondition(
   if (compiler === undefined) {
     return `unknown condition type "${type}"; openraz implements ${[...compilers.keys()].map((name) => `"${name}"`).join(', ')}`;
   }
-  const evaluate = compiler(values);
-  if (typeof evaluate === 'string') return evaluate;
-  return { type, values, evaluate };
+  const compiled = compiler(values);
+  if (typeof compiled === 'string') return compiled;
+  if (typeof compiled === 'function') return { type, values, evaluate: compiled };
+  return { type, values, ...compiled };
 }
 
 /**
@@ -103,7 +135,11 @@ export const compileMaxExpires: ConditionCompiler = (values) => {
 export const compileMaxObjectSize: ConditionCompiler = (values) => {
   const limit = parseSingleInteger('max-object-size', values);
   if (typeof limit === 'string') return limit;
-  return (context) => compareAtMost(context.contentLength, limit);
+  return {
+    // A form upload does not know its size in advance: the POST policy's content-length-range enforces the limit.
+    evaluate: (context) => (context.upload === 'form' && context.contentLength === undefined ? 'true' : compareAtMost(context.contentLength, limit)),
+    requirement: (context) => (context.upload === 'form' && context.contentLength === undefined ? { kind: 'max-object-size', bytes: limit } : undefined),
+  };
 };
 
 /** `content-types`: the declared media type is one of the values; `image/*` matches a whole type. */
@@ -116,11 +152,61 @@ export const compileContentTypes: ConditionCompiler = (values) => {
     }
     allowed.push(normalized);
   }
-  return (context) => {
-    if (context.contentType === undefined) return 'unknown';
-    const mediaType = context.contentType.split(';')[0]!.trim().toLowerCase();
-    const wholeType = `${mediaType.split('/')[0]}/*`;
-    return allowed.includes(mediaType) || allowed.includes(wholeType) ? 'true' : 'false';
+  return {
+    evaluate: (context) => {
+      if (context.contentType === undefined) return context.upload === 'form' ? 'true' : 'unknown';
+      return matchesMediaType(allowed, context.contentType);
+    },
+    // A form sets its Content-Type field when the file is chosen; the POST policy restricts it.
+    requirement: (context) => (context.upload === 'form' && context.contentType === undefined ? { kind: 'content-types', mediaTypes: allowed } : undefined),
+  };
+};
+
+function matchesMediaType(allowed: readonly string[], contentType: string): ConditionResult {
+  const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
+  const wholeType = `${mediaType.split('/')[0]}/*`;
+  return allowed.includes(mediaType) || allowed.includes(wholeType) ? 'true' : 'false';
+}
+
+/** The algorithms S3 takes in `x-amz-server-side-encryption`. */
+const SSE_ALGORITHMS = new Set(['AES256', 'aws:kms', 'aws:kms:dsse']);
+
+/**
+ * `server-side-encryption`: an upload is encrypted at rest with one of the values. An upload
+ * that names none gets the first value signed in; requests that upload nothing pass.
+ */
+export const compileServerSideEncryption: ConditionCompiler = (values) => {
+  const algorithms = values.map((value) => value.trim());
+  const invalid = algorithms.find((algorithm) => !SSE_ALGORITHMS.has(algorithm));
+  if (algorithms.length === 0 || invalid !== undefined) {
+    return `server-side-encryption takes one or more of ${[...SSE_ALGORITHMS].map((name) => `"${name}"`).join(', ')}; got ${JSON.stringify(values)}`;
+  }
+  return {
+    evaluate: (context) => {
+      if (context.upload === undefined || context.serverSideEncryption === undefined) return 'true';
+      return algorithms.includes(context.serverSideEncryption) ? 'true' : 'false';
+    },
+    requirement: (context) =>
+      context.upload !== undefined && context.serverSideEncryption === undefined ? { kind: 'server-side-encryption', algorithm: algorithms[0]! } : undefined,
+  };
+};
+
+/**
+ * `if-none-match`: an upload must not overwrite an existing key. An upload sent with signed
+ * headers gets `If-None-Match: *` signed in; a form upload cannot carry it, so it is not
+ * allowed. Requests that upload nothing pass.
+ */
+export const compileIfNoneMatch: ConditionCompiler = (values) => {
+  if (values.length !== 1 || values[0]!.trim() !== '*') {
+    return `if-none-match takes the one value ["*"]; got ${JSON.stringify(values)}`;
+  }
+  return {
+    evaluate: (context) => {
+      if (context.upload === undefined) return 'true';
+      if (context.ifNoneMatch !== undefined) return context.ifNoneMatch === '*' ? 'true' : 'false';
+      return context.upload === 'headers' ? 'true' : 'unknown';
+    },
+    requirement: (context) => (context.upload === 'headers' && context.ifNoneMatch === undefined ? { kind: 'if-none-match' } : undefined),
   };
 };
 

@@ -1,4 +1,4 @@
-import { evaluateAll, firstFailing, type ConditionResult, type RequestContext } from './conditions.js';
+import { evaluateAll, firstFailing, type CompiledCondition, type ConditionResult, type RequestContext, type UploadRequirement } from './conditions.js';
 import type { AccessRequest, CompiledItem, CompiledPolicy, Decision } from './types.js';
 
 /**
@@ -42,7 +42,7 @@ export interface ItemTrace {
   counted: boolean;
 }
 
-type PolicyOutcome = Pick<Decision, 'allowed' | 'rule' | 'itemIndex'>;
+type PolicyOutcome = Pick<Decision, 'allowed' | 'rule' | 'itemIndex' | 'requirements'>;
 
 /**
  * Decides one request against candidate policies sorted by priority, highest first.
@@ -112,7 +112,8 @@ function evaluatePolicy(policy: CompiledPolicy, request: ResolvedRequest, trace:
   const allowItem = findItem(policy.allowItems, request, 'grants', 'policyItems', record);
   const allowed = allowItem !== undefined && findItem(policy.allowExceptions, request, 'restricts', 'allowExceptions', record) === undefined;
   if (allowed && allowApplies) {
-    return settle(record, { allowed: true, rule: 'allow-item', itemIndex: allowItem.index });
+    const requirements = collectRequirements([...policy.conditions, ...allowItem.conditions], context);
+    return settle(record, { allowed: true, rule: 'allow-item', itemIndex: allowItem.index, ...(requirements.length === 0 ? {} : { requirements }) });
   }
   if (!allowed && policy.isDenyAllElse) {
     return settle(record, { allowed: false, rule: 'deny-all-else' });
@@ -121,6 +122,16 @@ function evaluatePolicy(policy: CompiledPolicy, request: ResolvedRequest, trace:
     record.note = 'an allow item matches, but the policy does not cover every key under the prefix, or a schedule or condition is not met';
   }
   return undefined;
+}
+
+/** The upload requirements of the conditions that granted, for the signer to enforce. */
+function collectRequirements(conditions: readonly CompiledCondition[], context: RequestContext): UploadRequirement[] {
+  const requirements: UploadRequirement[] = [];
+  for (const condition of conditions) {
+    const requirement = condition.requirement?.(context);
+    if (requirement !== undefined) requirements.push(requirement);
+  }
+  return requirements;
 }
 
 function evaluateValidity(policy: CompiledPolicy, context: RequestContext): ConditionResult {

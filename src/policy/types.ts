@@ -1,4 +1,4 @@
-import type { CompiledCondition, RequestContext } from './conditions.js';
+import type { CompiledCondition, RequestContext, UploadRequirement } from './conditions.js';
 import type { ResourceMatcher } from './resource-matcher.js';
 
 /** The access types of the S3 service definition, as Ranger names them. */
@@ -96,4 +96,6 @@ export interface Decision {
   itemIndex?: number;
   /** A sentence for the audit log and `explain`; callers of the sign API do not see it. */
   reason: string;
+  /** For an allowed upload: what it must obey, from the granting conditions, to be signed in. */
+  requirements?: UploadRequirement[];
 }

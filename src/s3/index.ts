@@ -1,6 +1,10 @@
-export { OPERATIONS, describeOperation, type OperationName, type OperationRequest, type S3Operation } from './operations.js';
-export { UrlSigner, nodeSha256, type Sha256Constructor, type PresignOptions, type PresignedRequest, type StorageCredentials } from './signer.js';
+export { OPERATIONS, EVERY_BUCKET, describeOperation, formatCopySource } from './operations.js';
+export type { CopySource, OperationAccess, OperationName, OperationRequest, ResponseOverrides, S3Operation, ServerSideEncryption } from './operations.js';
+export { OPERATION_SPECS, REQUEST_FIELDS, type OperationSpec, type RequestField } from './operation-specs.js';
+export { parseDeleteObjectsBody, type DeletedObject } from './delete-objects.js';
+export { UrlSigner, nodeSha256 } from './signer.js';
+export type { Sha256Constructor, PresignOptions, PresignedRequest, SignHeadersOptions, SignedHeadersRequest, StorageCredentials } from './signer.js';
 export { addressBucket, awsEndpoint, parseStorageTarget, type StorageTarget } from './target.js';
 export { encodeKeyPath } from './encode.js';
-export { MAX_KEY_BYTES, MAX_PRESIGNED_EXPIRES_SECONDS, UNSIGNED_PAYLOAD } from './constants.js';
-export { checkDotSegments, validateOperationRequest } from './validate.js';
+export { MAX_DELETE_OBJECTS, MAX_KEY_BYTES, MAX_PART_NUMBER, MAX_PRESIGNED_EXPIRES_SECONDS, UNSIGNED_PAYLOAD } from './constants.js';
+export { checkDotSegments, validateKey, validateOperationRequest } from './validate.js';

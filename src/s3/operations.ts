@@ -1,13 +1,34 @@
+import { createHash } from 'node:crypto';
+import { escapeUri } from '@smithy/util-uri-escape';
 import type { AccessType, ResourceRequest } from '../policy/index.js';
+import { encodeKeyPath } from './encode.js';
+import { OPERATION_SPECS, type OperationName, type RequestField } from './operation-specs.js';
 
-/** The S3 operations openraz signs. */
-export const OPERATIONS = ['GetObject', 'HeadObject', 'PutObject', 'DeleteObject', 'ListObjectsV2'] as const;
-export type OperationName = (typeof OPERATIONS)[number];
+export { OPERATIONS, type OperationName } from './operation-specs.js';
 
-/** A validated request to sign one S3 operation, as the sign API receives it. */
+/** `responseOverrides`: the `response-*` query parameters GetObject accepts, by field name. */
+export interface ResponseOverrides {
+  contentType?: string;
+  contentDisposition?: string;
+  cacheControl?: string;
+  expires?: string;
+}
+
+/** The object a copy reads from. */
+export interface CopySource {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
+
+/**
+ * A request to sign one S3 operation, as the sign API receives it. Which fields an operation
+ * takes is in operation-specs.ts; `validateOperationRequest` enforces it.
+ */
 export interface OperationRequest {
   operation: OperationName;
-  bucket: string;
+  /** Absent only for ListBuckets. */
+  bucket?: string;
   key?: string;
   prefix?: string;
   delimiter?: string;
@@ -15,82 +36,180 @@ export interface OperationRequest {
   continuationToken?: string;
   startAfter?: string;
   encodingType?: 'url';
-  /** PutObject only: the media type, signed as the `Content-Type` header. */
+  /** ListObjects (v1): the key to start after. */
+  marker?: string;
+  keyMarker?: string;
+  versionIdMarker?: string;
+  uploadIdMarker?: string;
+  maxUploads?: number;
+  maxParts?: number;
+  partNumberMarker?: number;
+  versionId?: string;
+  /** A part number from 1 to 10000. */
+  partNumber?: number;
+  uploadId?: string;
+  /** An HTTP `Range` header value such as `bytes=0-1023`, signed as the header. */
+  range?: string;
+  responseOverrides?: ResponseOverrides;
+  copySource?: CopySource;
+  /** UploadPartCopy: the byte range of the source, as `bytes=first-last`. */
+  copySourceRange?: string;
+  /** The media type of an upload, signed as the `Content-Type` header. */
   contentType?: string;
-  /** PutObject only: the exact size in bytes, signed as the `Content-Length` header. */
+  /** The exact size of an upload in bytes, signed as the `Content-Length` header. */
   contentLength?: number;
+  /** Server-side encryption to sign into an upload, as S3's `x-amz-server-side-encryption`. */
+  serverSideEncryption?: ServerSideEncryption;
+  /** `*` makes the upload fail when the key exists (a conditional write). */
+  ifNoneMatch?: '*';
+  /** GetObjectAttributes: the attributes to return, signed as `x-amz-object-attributes`. */
+  objectAttributes?: string[];
+  /**
+   * The XML request body of DeleteObjects or PutObjectTagging. Its SHA-256 and MD5 are signed,
+   * so the URL works with this body only.
+   */
+  body?: string;
+}
+
+export type ServerSideEncryption = 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+
+/** One authorization an operation needs: an access type on a resource. */
+export interface OperationAccess {
+  accessType: AccessType;
+  resource: ResourceRequest;
+  /** Why the operation needs it, for denial messages and the audit line. */
+  role: 'target' | 'copy-source' | 'deleted-key' | 'every-bucket';
 }
 
 /** One S3 request, described completely enough to authorize and sign it. */
 export interface S3Operation {
   name: OperationName;
-  method: 'GET' | 'HEAD' | 'PUT' | 'DELETE';
-  accessType: AccessType;
-  resource: ResourceRequest;
-  /** Operation parameters to sign into the URL, by their S3 query names. */
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+  /** The bucket in the URL; absent for ListBuckets, which addresses the service. */
+  bucket?: string;
+  /** The object key in the URL; absent for bucket operations. */
+  key?: string;
+  /** Query parameters to sign into the URL, by their S3 names; a flag such as `uploads` has the value "". */
   query: Record<string, string>;
   /** Headers to sign; the caller must send them exactly. Names are lower case. */
   headers: Record<string, string>;
+  /** Every authorization the operation needs; all must allow. The first is the operation's own. */
+  accesses: OperationAccess[];
+  /** The hex SHA-256 of the request body when the body is fixed; otherwise the payload is unsigned. */
+  payloadSha256?: string;
 }
 
-interface OperationSpec {
-  method: S3Operation['method'];
-  accessType: AccessType;
-}
+/** The resource ListBuckets is decided on: `list` granted on every bucket, written as the bucket `*`. */
+export const EVERY_BUCKET: ResourceRequest = { kind: 'prefix', bucket: '*', prefix: '' };
 
-const OBJECT_OPERATIONS: Record<Exclude<OperationName, 'ListObjectsV2'>, OperationSpec> = {
-  GetObject: { method: 'GET', accessType: 'read' },
-  HeadObject: { method: 'HEAD', accessType: 'read' },
-  PutObject: { method: 'PUT', accessType: 'write' },
-  DeleteObject: { method: 'DELETE', accessType: 'delete' },
+/** Query parameter names of the request fields that travel in the query string. */
+const QUERY_NAMES: Partial<Record<RequestField, string>> = {
+  prefix: 'prefix',
+  delimiter: 'delimiter',
+  maxKeys: 'max-keys',
+  continuationToken: 'continuation-token',
+  startAfter: 'start-after',
+  encodingType: 'encoding-type',
+  marker: 'marker',
+  keyMarker: 'key-marker',
+  versionIdMarker: 'version-id-marker',
+  uploadIdMarker: 'upload-id-marker',
+  maxUploads: 'max-uploads',
+  maxParts: 'max-parts',
+  partNumberMarker: 'part-number-marker',
+  versionId: 'versionId',
+  partNumber: 'partNumber',
+  uploadId: 'uploadId',
+};
+
+/** Header names of the request fields that travel as signed headers. */
+const HEADER_NAMES: Partial<Record<RequestField, string>> = {
+  range: 'range',
+  copySourceRange: 'x-amz-copy-source-range',
+  contentType: 'content-type',
+  contentLength: 'content-length',
+  serverSideEncryption: 'x-amz-server-side-encryption',
+  ifNoneMatch: 'if-none-match',
+};
+
+const RESPONSE_OVERRIDE_NAMES: Record<keyof ResponseOverrides, string> = {
+  contentType: 'response-content-type',
+  contentDisposition: 'response-content-disposition',
+  cacheControl: 'response-cache-control',
+  expires: 'response-expires',
 };
 
 /**
- * Maps a sign request to the S3 request it stands for. The request must already be valid:
- * a key for object operations, and list parameters only for ListObjectsV2.
+ * Maps a sign request to the S3 request it stands for. The request must already be valid
+ * (`validateOperationRequest`); DeleteObjects also needs the keys parsed from its body.
+ *
+ * @param deletedKeys DeleteObjects only: the keys its body deletes, each authorized for `delete`.
  */
-export function describeOperation(request: OperationRequest): S3Operation {
-  if (request.operation === 'ListObjectsV2') {
-    return {
-      name: request.operation,
-      method: 'GET',
-      accessType: 'list',
-      resource: { kind: 'prefix', bucket: request.bucket, prefix: request.prefix ?? '' },
-      query: listQuery(request),
-      headers: {},
-    };
-  }
+export function describeOperation(request: OperationRequest, deletedKeys: readonly string[] = []): S3Operation {
+  const spec = OPERATION_SPECS[request.operation];
+  const query: Record<string, string> = { ...spec.query };
+  const headers: Record<string, string> = {};
 
-  const spec = OBJECT_OPERATIONS[request.operation];
-  return {
+  for (const field of spec.fields) {
+    const value = request[field];
+    if (value === undefined) continue;
+    const queryName = QUERY_NAMES[field];
+    if (queryName !== undefined) query[queryName] = String(value);
+    const headerName = HEADER_NAMES[field];
+    if (headerName !== undefined) headers[headerName] = String(value);
+  }
+  for (const [field, name] of Object.entries(RESPONSE_OVERRIDE_NAMES) as [keyof ResponseOverrides, string][]) {
+    const value = request.responseOverrides?.[field];
+    if (value !== undefined) query[name] = value;
+  }
+  if (request.objectAttributes !== undefined) headers['x-amz-object-attributes'] = request.objectAttributes.join(',');
+  if (request.copySource !== undefined) headers['x-amz-copy-source'] = formatCopySource(request.copySource);
+
+  const operation: S3Operation = {
     name: request.operation,
     method: spec.method,
-    accessType: spec.accessType,
-    resource: { kind: 'object', bucket: request.bucket, key: request.key ?? '' },
-    query: {},
-    headers: uploadHeaders(request),
+    query,
+    headers,
+    accesses: describeAccesses(request, deletedKeys),
   };
+  if (request.bucket !== undefined) operation.bucket = request.bucket;
+  if (spec.resource === 'object') operation.key = request.key!;
+  if (request.body !== undefined) {
+    // S3 checks Content-MD5 against the body it receives, and the signed SHA-256 binds the
+    // signature to this body, so the URL cannot carry another body.
+    const body = Buffer.from(request.body, 'utf8');
+    operation.payloadSha256 = createHash('sha256').update(body).digest('hex');
+    headers['content-md5'] = createHash('md5').update(body).digest('base64');
+  }
+  return operation;
 }
 
-/** Builds the signed list query: every list parameter the caller gave is signed, so changing one invalidates the URL. */
-function listQuery(request: OperationRequest): Record<string, string> {
-  const query: Record<string, string> = { 'list-type': '2' };
-  if (request.prefix !== undefined) query.prefix = request.prefix;
-  if (request.delimiter !== undefined) query.delimiter = request.delimiter;
-  if (request.maxKeys !== undefined) query['max-keys'] = String(request.maxKeys);
-  if (request.continuationToken !== undefined) query['continuation-token'] = request.continuationToken;
-  if (request.startAfter !== undefined) query['start-after'] = request.startAfter;
-  if (request.encodingType !== undefined) query['encoding-type'] = request.encodingType;
-  return query;
+function describeAccesses(request: OperationRequest, deletedKeys: readonly string[]): OperationAccess[] {
+  const spec = OPERATION_SPECS[request.operation];
+  const bucket = request.bucket ?? '';
+  switch (spec.resource) {
+    case 'service':
+      return [{ accessType: spec.accessType, resource: EVERY_BUCKET, role: 'every-bucket' }];
+    case 'bucket':
+      return [{ accessType: spec.accessType, resource: { kind: 'prefix', bucket, prefix: '' }, role: 'target' }];
+    case 'prefix':
+      return [{ accessType: spec.accessType, resource: { kind: 'prefix', bucket, prefix: request.prefix ?? '' }, role: 'target' }];
+    case 'deleted-keys':
+      return deletedKeys.map((key) => ({ accessType: spec.accessType, resource: { kind: 'object', bucket, key }, role: 'deleted-key' }));
+    case 'object': {
+      const accesses: OperationAccess[] = [{ accessType: spec.accessType, resource: { kind: 'object', bucket, key: request.key! }, role: 'target' }];
+      const source = request.copySource;
+      if (source !== undefined) accesses.push({ accessType: 'read', resource: { kind: 'object', bucket: source.bucket, key: source.key }, role: 'copy-source' });
+      return accesses;
+    }
+  }
 }
 
 /**
- * Returns the upload headers to sign. A declared type and size are signed, so S3 rejects an upload that sends
- * another type or size than the one the policies checked.
+ * Formats `x-amz-copy-source`: `bucket/key` with the key URI-encoded per segment (S3 decodes
+ * it once), and `?versionId=` when a version is named.
  */
-function uploadHeaders(request: OperationRequest): Record<string, string> {
-  const headers: Record<string, string> = {};
-  if (request.contentType !== undefined) headers['content-type'] = request.contentType;
-  if (request.contentLength !== undefined) headers['content-length'] = String(request.contentLength);
-  return headers;
+export function formatCopySource(source: CopySource): string {
+  const path = `${source.bucket}/${encodeKeyPath(source.key)}`;
+  return source.versionId === undefined ? path : `${path}?versionId=${escapeUri(source.versionId)}`;
 }

@@ -34,6 +34,24 @@ export interface PresignOptions {
   signingDate: Date;
 }
 
+export interface SignHeadersOptions {
+  /** The signing instant; X-Amz-Date is this instant truncated to the second. */
+  signingDate: Date;
+  /**
+   * The payload hash to sign when the operation has no fixed body: a hex SHA-256 or a SigV4
+   * streaming mode such as `STREAMING-UNSIGNED-PAYLOAD-TRAILER`. UNSIGNED-PAYLOAD when absent.
+   */
+  payloadHash?: string;
+}
+
+/** A request signed with header authentication: the caller sends it with exactly these headers. */
+export interface SignedHeadersRequest {
+  method: string;
+  url: string;
+  /** Every header to send, including `Authorization`, `X-Amz-Date`, `X-Amz-Content-Sha256` and `Host`. */
+  headers: Record<string, string>;
+}
+
 /** A SHA-256 (and HMAC-SHA-256) constructor in the shape SignatureV4 takes. */
 export type Sha256Constructor = ConstructorParameters<typeof SignatureV4>[0]['sha256'];
 
@@ -41,6 +59,7 @@ export type Sha256Constructor = ConstructorParameters<typeof SignatureV4>[0]['sh
 export const nodeSha256 = Hash.bind(null, 'sha256') as unknown as Sha256Constructor;
 
 const UNSIGNED_PAYLOAD_HEADERS = new Set([CONTENT_SHA256_HEADER]);
+const NO_HEADERS = new Set<string>();
 
 /** Headers that stay headers (signed) instead of moving into the query string. */
 const UNHOISTABLE_HEADERS = new Set([CONTENT_SHA256_HEADER, 'x-amz-acl']);
@@ -89,27 +108,14 @@ export class UrlSigner {
       throw new RangeError(`expiresInSeconds must be an integer from 1 to ${MAX_PRESIGNED_EXPIRES_SECONDS}, got ${expiresInSeconds}`);
     }
 
-    const { resource } = operation;
-    const { host, pathPrefix } = addressBucket(this.target, resource.bucket);
-    const headers = { ...operation.headers };
-    if (operation.name === 'PutObject' && this.target.putObjectAcl !== undefined) headers['x-amz-acl'] = this.target.putObjectAcl;
-    const keyPath = resource.kind === 'object' ? `/${encodeKeyPath(resource.key)}` : '';
-    const path = `${pathPrefix}${keyPath}` || '/';
-
-    const request = new HttpRequest({
-      method: operation.method,
-      protocol: this.target.protocol,
-      hostname: host,
-      path,
-      query: { ...operation.query },
-      // S3 verifies a presigned URL against UNSIGNED-PAYLOAD; without this header the
-      // signer would hash an empty body into the signature.
-      headers: { ...headers, host, [CONTENT_SHA256_HEADER]: UNSIGNED_PAYLOAD },
-    });
+    const { request, headers } = this.buildRequest(operation);
+    // S3 verifies a presigned URL against UNSIGNED-PAYLOAD unless the request carries a signed
+    // payload hash; without this header the signer would hash an empty body into the signature.
+    const payloadHeaders = operation.payloadSha256 === undefined ? UNSIGNED_PAYLOAD_HEADERS : NO_HEADERS;
     const signed = await this.signer.presign(request, {
       expiresIn: expiresInSeconds,
       signingDate,
-      unsignableHeaders: UNSIGNED_PAYLOAD_HEADERS,
+      unsignableHeaders: payloadHeaders,
       unhoistableHeaders: UNHOISTABLE_HEADERS,
     });
 
@@ -120,9 +126,56 @@ export class UrlSigner {
     const signedSeconds = Math.floor(signingDate.getTime() / 1000);
     return {
       method: operation.method,
-      url: `${this.target.protocol}//${host}${path}?${query}`,
+      url: `${this.target.protocol}//${request.hostname}${request.path}?${query}`,
       headers,
       expiresAt: new Date((signedSeconds + expiresInSeconds) * 1000),
     };
   }
+
+  /**
+   * Signs `operation` with header authentication, for clients that send the request
+   * themselves: returns the URL and every header to send, `Authorization` among them. The
+   * payload is UNSIGNED-PAYLOAD unless the operation carries its body hash or `payloadHash`
+   * names another SigV4 payload mode.
+   */
+  async signHeaders(operation: S3Operation, options: SignHeadersOptions): Promise<SignedHeadersRequest> {
+    const { request } = this.buildRequest(operation);
+    const payloadHash = operation.payloadSha256 ?? options.payloadHash ?? UNSIGNED_PAYLOAD;
+    request.headers[CONTENT_SHA256_HEADER] = payloadHash;
+    const signed = await this.signer.sign(request, { signingDate: options.signingDate });
+
+    const query = getCanonicalQuery(signed);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(signed.headers)) headers[SIGNED_HEADER_NAMES[name] ?? name] = value;
+    return { method: operation.method, url: `${this.target.protocol}//${request.hostname}${request.path}${query === '' ? '' : `?${query}`}`, headers };
+  }
+
+  /** Builds the HTTP request for `operation` on this target, with the headers the caller must send. */
+  private buildRequest(operation: S3Operation): { request: HttpRequest; headers: Record<string, string> } {
+    const { host, pathPrefix } = addressBucket(this.target, operation.bucket);
+    const headers = { ...operation.headers };
+    if (operation.name === 'PutObject' && this.target.putObjectAcl !== undefined) headers['x-amz-acl'] = this.target.putObjectAcl;
+    if (operation.payloadSha256 !== undefined) headers[CONTENT_SHA256_HEADER] = operation.payloadSha256;
+    const keyPath = operation.key === undefined ? '' : `/${encodeKeyPath(operation.key)}`;
+    const path = `${pathPrefix}${keyPath}` || '/';
+
+    const request = new HttpRequest({
+      method: operation.method,
+      protocol: this.target.protocol,
+      hostname: host,
+      path,
+      query: { ...operation.query },
+      headers: { [CONTENT_SHA256_HEADER]: UNSIGNED_PAYLOAD, ...headers, host },
+    });
+    return { request, headers };
+  }
 }
+
+/** Canonical spellings for the headers header authentication adds, as SDKs send them. */
+const SIGNED_HEADER_NAMES: Record<string, string> = {
+  authorization: 'Authorization',
+  'x-amz-date': 'X-Amz-Date',
+  'x-amz-security-token': 'X-Amz-Security-Token',
+  [CONTENT_SHA256_HEADER]: 'X-Amz-Content-Sha256',
+  host: 'Host',
+};

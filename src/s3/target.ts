@@ -53,8 +53,10 @@ export function parseStorageTarget(endpoint: string, region: string, forcePathSt
  * is an IP address, always uses path style: a dotted bucket does not match the endpoint's
  * wildcard TLS certificate.
  */
-export function addressBucket(target: StorageTarget, bucket: string): { host: string; pathPrefix: string } {
+export function addressBucket(target: StorageTarget, bucket: string | undefined): { host: string; pathPrefix: string } {
   const port = target.port === undefined ? '' : `:${target.port}`;
+  // Without a bucket the request addresses the service itself (ListBuckets).
+  if (bucket === undefined) return { host: `${target.hostname}${port}`, pathPrefix: '' };
   // The URL parser keeps IPv6 addresses in brackets, which isIP does not accept.
   const isAddress = isIP(target.hostname.replace(/^\[|\]$/g, '')) !== 0;
   if (target.forcePathStyle || isAddress || bucket.includes('.')) {

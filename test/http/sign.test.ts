@@ -87,7 +87,8 @@ t.test('list signs every parameter', async (t) => {
 t.test('invalid bodies name the field', async (t) => {
   const cases: [body: unknown, code: string, field: string | undefined][] = [
     [{ bucket: 'bkt', key: 'k' }, 'ERR_REQUEST_INVALID', 'operation'],
-    [{ operation: 'CopyObject', bucket: 'bkt', key: 'k' }, 'ERR_REQUEST_INVALID', 'operation'],
+    [{ operation: 'RestoreObject', bucket: 'bkt', key: 'k' }, 'ERR_REQUEST_INVALID', 'operation'],
+    [{ operation: 'CopyObject', bucket: 'bkt', key: 'k' }, 'ERR_REQUEST_INVALID', 'copySource'],
     [{ operation: 'GetObject', bucket: 'Bkt', key: 'k' }, 'ERR_REQUEST_INVALID', 'bucket'],
     [{ operation: 'GetObject', bucket: 'a..b', key: 'k' }, 'ERR_REQUEST_INVALID', 'bucket'],
     [{ operation: 'GetObject', bucket: '192.168.1.1', key: 'k' }, 'ERR_REQUEST_INVALID', 'bucket'],
@@ -132,7 +133,7 @@ t.test('malformed transport is rejected', async (t) => {
   t.equal(text.statusCode, 415);
   t.equal(text.json().code, 'ERR_REQUEST_MEDIA_TYPE');
 
-  const large = await sign({ operation: 'GetObject', bucket: 'bkt', key: 'data/x', pad: 'x'.repeat(70_000) });
+  const large = await sign({ operation: 'GetObject', bucket: 'bkt', key: 'data/x', pad: 'x'.repeat(1_100_000) });
   t.equal(large.statusCode, 413);
   t.equal(large.json().code, 'ERR_REQUEST_TOO_LARGE');
 
