@@ -61,8 +61,6 @@ export const nodeSha256 = Hash.bind(null, 'sha256') as unknown as Sha256Construc
 const UNSIGNED_PAYLOAD_HEADERS = new Set([CONTENT_SHA256_HEADER]);
 const NO_HEADERS = new Set<string>();
 
-/** Headers that stay headers (signed) instead of moving into the query string. */
-const UNHOISTABLE_HEADERS = new Set([CONTENT_SHA256_HEADER, 'x-amz-acl']);
 
 /**
  * Presigns S3 requests for one storage target with one set of credentials. The SignatureV4
@@ -116,7 +114,9 @@ export class UrlSigner {
       expiresIn: expiresInSeconds,
       signingDate,
       unsignableHeaders: payloadHeaders,
-      unhoistableHeaders: UNHOISTABLE_HEADERS,
+      // Every header stays a header that the caller must send: hoisted into the query, an
+      // `x-amz-server-side-encryption` would be a parameter the store may ignore.
+      unhoistableHeaders: new Set([CONTENT_SHA256_HEADER, ...Object.keys(headers)]),
     });
 
     const signature = signed.query?.[SIGNATURE_QUERY_PARAM];
