@@ -10,6 +10,7 @@ import {
   signedS3Request,
   startGateway,
 } from '../fixtures/gateway.js';
+import { encodeKeyPath } from '../../src/s3/index.js';
 import { sendRaw, type RawResponse } from '../fixtures/raw-http.js';
 import { startTestService } from '../fixtures/service.js';
 import { createTestKeys, signToken } from '../fixtures/tokens.js';
@@ -230,6 +231,22 @@ t.test('CopyObject reads the source and writes the target', async (t) => {
   t.equal(denied.json.code, 'ERR_ACCESS_DENIED');
   t.equal(denied.json.field, 'copySource');
   t.notOk(denied.json.url);
+  const denial = (await service.auditLines()).filter((line) => line.decisionId === denied.json.decisionId);
+  t.same(
+    denial.map((line) => [line.bucket, line.key, line.accessType, line.decision]),
+    [
+      [bucket, 'ops/copy/stolen.txt', 'write', 'allow'],
+      [sourceBucket, 'secret/src.txt', 'read', 'deny'],
+    ],
+    'both decisions of a copy are audited under one decision id',
+  );
+
+  const oddKey = "shared/a b+c&(1)'é.txt";
+  await putObjectAs(sourceBucket, oddKey, 'odd bytes');
+  const oddCopy = await mustSign({ operation: 'CopyObject', key: 'ops/copy/odd.txt', copySource: { bucket: sourceBucket, key: oddKey } });
+  t.equal(oddCopy.headers['x-amz-copy-source'], `${sourceBucket}/shared/a%20b%2Bc%26%281%29%27%C3%A9.txt`);
+  t.equal((await send(oddCopy)).status, 200, 'a source key with reserved characters');
+  t.equal((await send(await mustSign({ operation: 'GetObject', key: 'ops/copy/odd.txt' }))).body.toString(), 'odd bytes');
 
   const outside = await sign({
     operation: 'CopyObject',
@@ -243,7 +260,7 @@ t.test('CopyObject reads the source and writes the target', async (t) => {
 
 /** Writes a source object with the gateway's own credentials: alice may only read the sources. */
 async function putObjectAs(target: string, key: string, content: string): Promise<void> {
-  const response = await signedS3Request('PUT', `/${target}/${key}`, { body: content });
+  const response = await signedS3Request('PUT', `/${target}/${encodeKeyPath(key)}`, { body: content });
   if (response.status !== 200) throw new Error(`seed ${key}: ${response.status}`);
 }
 
@@ -293,6 +310,16 @@ t.test('DeleteObjects signs its body and authorizes every key', async (t) => {
   t.equal(denied.json.code, 'ERR_ACCESS_DENIED');
   t.same(denied.json.deniedKeys, ['ops/keep/y', 'other/z'], 'the answer lists the denied keys');
   t.notOk(denied.json.url);
+  const lines = (await service.auditLines()).filter((line) => line.decisionId === denied.json.decisionId);
+  t.same(
+    lines.map((line) => [line.key, line.decision]),
+    [
+      ['ops/bulk/x', 'allow'],
+      ['ops/keep/y', 'deny'],
+      ['other/z', 'deny'],
+    ],
+    'one audit line per key',
+  );
 });
 
 t.test('DeleteObjects bodies that S3 could read otherwise are rejected', async (t) => {
