@@ -4,7 +4,7 @@ import type { VerifiedToken } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { OpenRazError } from '../errors/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { AccessRequest, AccessType, Decision, PolicySet, Principal, RequestContext, ResourceRequest, UploadRequirement } from '../policy/index.js';
+import type { AccessRequest, AccessType, Decision, PolicySet, Principal, RequestContext, ResourceRequest, UploadChannel, UploadRequirement } from '../policy/index.js';
 import type { RevocationCheck } from '../revocation/index.js';
 import {
   OPERATION_SPECS,
@@ -100,14 +100,14 @@ export async function authorizeAndSign(
  * source, DeleteObjects deletes each key), and one denial denies the whole operation.
  * Upload requirements from the granting conditions are added to the operation's headers.
  *
- * @param upload How an upload's requirements reach the store: signed `headers` or a POST `form`.
+ * @param delivery How an upload's requirements reach the store: signed `headers` or a POST `form`.
  */
 export async function authorizeOperation(
   dependencies: AuthorityDependencies,
   caller: VerifiedToken,
   request: SignRequest,
   context: CallContext,
-  upload: 'headers' | 'form',
+  delivery: 'headers' | 'form',
 ): Promise<AuthorizedOperation> {
   const operation = prepareOperation(request, dependencies);
   const requestedExpiry = resolveExpiry(request.expiresInSeconds, dependencies.signing);
@@ -125,8 +125,8 @@ export async function authorizeOperation(
   const policies = dependencies.policies();
   const decisionId = randomUUID();
   const expiresAt = new Date((Math.floor(context.now.getTime() / 1000) + expiresInSeconds) * 1000);
-  const isUpload = OPERATION_SPECS[request.operation].upload === true || upload === 'form';
-  const attributes = { ...request, expiresInSeconds, ...(isUpload ? { upload } : {}) };
+  const upload: UploadChannel | undefined = delivery === 'form' ? 'form' : OPERATION_SPECS[request.operation].upload;
+  const attributes = { ...request, expiresInSeconds, ...(upload === undefined ? {} : { upload }) };
 
   const decided = operation.accesses.map((access, index) => {
     // Upload attributes describe the target; the other accesses (a copy's source, for one) read.

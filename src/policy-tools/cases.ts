@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import { LoadError, type LoadProblem } from '../errors/index.js';
 import { parseValidatedJson } from '../lib/json-document.js';
-import { ACCESS_TYPES, type AccessRequest, type AccessType, type Explanation, type PolicySet } from '../policy/index.js';
+import { ACCESS_TYPES, type AccessRequest, type AccessType, type Explanation, type PolicySet, type RequestContext } from '../policy/index.js';
 import { OPERATIONS, OPERATION_SPECS, type OperationName } from '../s3/index.js';
 
 /**
@@ -25,6 +25,8 @@ export interface PolicyCase {
     expiresInSeconds?: number;
     contentType?: string;
     contentLength?: number;
+    serverSideEncryption?: string;
+    ifNoneMatch?: string;
   };
   expect: 'allow' | 'deny';
 }
@@ -62,6 +64,8 @@ export const CASES_FILE_SCHEMA = {
               expiresInSeconds: { type: 'integer', minimum: 1 },
               contentType: { type: 'string' },
               contentLength: { type: 'integer', minimum: 0 },
+              serverSideEncryption: { type: 'string' },
+              ifNoneMatch: { type: 'string' },
             },
           },
         },
@@ -116,8 +120,17 @@ export function toAccessRequest(request: PolicyCase['request'], defaultExpiresSe
       expiresInSeconds: request.expiresInSeconds ?? defaultExpiresSeconds,
       ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
       ...(request.contentLength === undefined ? {} : { contentLength: request.contentLength }),
+      ...(request.serverSideEncryption === undefined ? {} : { serverSideEncryption: request.serverSideEncryption }),
+      ...(request.ifNoneMatch === undefined ? {} : { ifNoneMatch: request.ifNoneMatch }),
+      // An upload operation is decided as /v1/sign decides it, with its requirements signed as headers.
+      ...uploadChannel(request.operation),
     },
   };
+}
+
+function uploadChannel(operation: OperationName | undefined): Pick<RequestContext, 'upload'> {
+  const upload = operation === undefined ? undefined : OPERATION_SPECS[operation].upload;
+  return upload === undefined ? {} : { upload };
 }
 
 export interface CaseResult {

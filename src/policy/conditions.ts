@@ -17,11 +17,14 @@ export interface RequestContext {
   ifNoneMatch?: string;
   /**
    * How the store will enforce an upload's requirements, when the request uploads data:
-   * `headers` signed into the request, or `form` conditions of a POST policy. Absent for
-   * requests that upload nothing.
+   * `headers` signed into the request, `multipart` headers signed into the request that
+   * starts a multipart upload (which cannot carry `If-None-Match`), or `form` conditions of
+   * a POST policy. Absent for requests that upload nothing.
    */
-  upload?: 'headers' | 'form';
+  upload?: UploadChannel;
 }
+
+export type UploadChannel = 'headers' | 'multipart' | 'form';
 
 /**
  * A rule an allowed upload must obey, which openraz signs into the request so the store
@@ -193,8 +196,8 @@ export const compileServerSideEncryption: ConditionCompiler = (values) => {
 
 /**
  * `if-none-match`: an upload must not overwrite an existing key. An upload sent with signed
- * headers gets `If-None-Match: *` signed in; a form upload cannot carry it, so it is not
- * allowed. Requests that upload nothing pass.
+ * headers gets `If-None-Match: *` signed in. A form upload and the start of a multipart
+ * upload cannot carry it, so they are not allowed. Requests that upload nothing pass.
  */
 export const compileIfNoneMatch: ConditionCompiler = (values) => {
   if (values.length !== 1 || values[0]!.trim() !== '*') {

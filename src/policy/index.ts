@@ -7,7 +7,7 @@ export { ResourceMatcher } from './resource-matcher.js';
 export { Glob, USER_MACRO, hasWildcard, literalPrefix } from './glob.js';
 export { CONDITION_COMPILERS } from './condition-types.js';
 export { POLICY_FILE_SCHEMA, ROLES_FILE_SCHEMA } from './schema.js';
-export type { RequestContext, ConditionResult, UploadRequirement } from './conditions.js';
+export type { RequestContext, ConditionResult, UploadChannel, UploadRequirement } from './conditions.js';
 export {
   ACCESS_TYPES,
   type AccessType,

@@ -1,4 +1,4 @@
-import type { AccessType } from '../policy/index.js';
+import type { AccessType, UploadChannel } from '../policy/index.js';
 
 /** The S3 operations openraz signs. */
 export const OPERATIONS = [
@@ -79,8 +79,11 @@ export interface OperationSpec {
   fields: readonly RequestField[];
   /** The fields it cannot do without. */
   required: readonly RequestField[];
-  /** Whether the operation uploads data, so that upload conditions and requirements apply. */
-  upload?: boolean;
+  /**
+   * How the operation uploads data, when it does, so that upload conditions apply and their
+   * requirements are signed in: as `headers`, or as the start of a `multipart` upload.
+   */
+  upload?: Exclude<UploadChannel, 'form'>;
 }
 
 const UPLOAD_FIELDS = ['contentType', 'serverSideEncryption', 'ifNoneMatch'] as const;
@@ -107,7 +110,7 @@ export const OPERATION_SPECS: Readonly<Record<OperationName, OperationSpec>> = {
     query: {},
     fields: ['key', 'contentLength', ...UPLOAD_FIELDS],
     required: ['key'],
-    upload: true,
+    upload: 'headers',
   },
   DeleteObject: { method: 'DELETE', accessType: 'delete', resource: 'object', query: {}, fields: ['key', 'versionId'], required: ['key'] },
   GetObjectTagging: { method: 'GET', accessType: 'read', resource: 'object', query: { tagging: '' }, fields: ['key', 'versionId'], required: ['key'] },
@@ -125,9 +128,9 @@ export const OPERATION_SPECS: Readonly<Record<OperationName, OperationSpec>> = {
     accessType: 'write',
     resource: 'object',
     query: { uploads: '' },
-    fields: ['key', ...UPLOAD_FIELDS],
+    fields: ['key', 'contentType', 'serverSideEncryption'],
     required: ['key'],
-    upload: true,
+    upload: 'multipart',
   },
   UploadPart: {
     method: 'PUT',
@@ -169,7 +172,7 @@ export const OPERATION_SPECS: Readonly<Record<OperationName, OperationSpec>> = {
     query: {},
     fields: ['key', 'copySource', ...UPLOAD_FIELDS],
     required: ['key', 'copySource'],
-    upload: true,
+    upload: 'headers',
   },
   UploadPartCopy: {
     method: 'PUT',
