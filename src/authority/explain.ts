@@ -58,10 +58,15 @@ export function explainAccess(
   const policies = dependencies.policies();
 
   const decisions = accessTypes.map((accessType) => {
+    // The same attributes as /v1/sign, so that upload conditions decide alike.
+    const upload = operation === undefined ? undefined : OPERATION_SPECS[operation].upload;
     const accessRequest = toAccessRequest(principal, accessType, resource, context, {
       expiresInSeconds,
       ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
       ...(request.contentLength === undefined ? {} : { contentLength: request.contentLength }),
+      ...(request.serverSideEncryption === undefined ? {} : { serverSideEncryption: request.serverSideEncryption }),
+      ...(request.ifNoneMatch === undefined ? {} : { ifNoneMatch: request.ifNoneMatch }),
+      ...(upload === undefined ? {} : { upload }),
     });
     const trace = policies.explain(accessRequest);
     // This evaluates the policies a second time when nothing is blocked, which is affordable
