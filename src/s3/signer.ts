@@ -42,9 +42,6 @@ export const nodeSha256 = Hash.bind(null, 'sha256') as unknown as Sha256Construc
 
 const UNSIGNED_PAYLOAD_HEADERS = new Set([CONTENT_SHA256_HEADER]);
 
-/** Headers that stay headers (signed) instead of moving into the query string. */
-const UNHOISTABLE_HEADERS = new Set([CONTENT_SHA256_HEADER, 'x-amz-acl']);
-
 /**
  * Presigns S3 requests for one storage target with one set of credentials. The SignatureV4
  * instance is built once and caches the derived signing key per day, so a request costs
@@ -62,7 +59,11 @@ export class UrlSigner {
     this.signer = new SignatureV4({
       service: S3_SERVICE,
       region: target.region,
-      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }) },
+      credentials: {
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+        ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }),
+      },
       sha256,
       // S3 signs the path as sent, encoded once; the signer must not encode it again.
       uriEscapePath: false,
@@ -110,7 +111,11 @@ export class UrlSigner {
       expiresIn: expiresInSeconds,
       signingDate,
       unsignableHeaders: UNSIGNED_PAYLOAD_HEADERS,
-      unhoistableHeaders: UNHOISTABLE_HEADERS,
+      // SignatureV4 would move every x-amz-* header into the query. Ceph RGW (tested with
+      // 16.2) ignores them there: a PUT with x-amz-copy-source in the query stored an empty
+      // object. So every header stays a signed header, as botocore signs them, and the caller
+      // must send it exactly.
+      unhoistableHeaders: new Set([CONTENT_SHA256_HEADER, ...Object.keys(headers).map((name) => name.toLowerCase())]),
     });
 
     const signature = signed.query?.[SIGNATURE_QUERY_PARAM];
