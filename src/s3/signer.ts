@@ -61,7 +61,6 @@ export const nodeSha256 = Hash.bind(null, 'sha256') as unknown as Sha256Construc
 const UNSIGNED_PAYLOAD_HEADERS = new Set([CONTENT_SHA256_HEADER]);
 const NO_HEADERS = new Set<string>();
 
-
 /**
  * Presigns S3 requests for one storage target with one set of credentials. The SignatureV4
  * instance is built once and caches the derived signing key per day, so a request costs
@@ -79,7 +78,11 @@ export class UrlSigner {
     this.signer = new SignatureV4({
       service: S3_SERVICE,
       region: target.region,
-      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }) },
+      credentials: {
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+        ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }),
+      },
       sha256,
       // S3 signs the path as sent, encoded once; the signer must not encode it again.
       uriEscapePath: false,
@@ -114,9 +117,11 @@ export class UrlSigner {
       expiresIn: expiresInSeconds,
       signingDate,
       unsignableHeaders: payloadHeaders,
-      // Every header stays a header that the caller must send: hoisted into the query, an
-      // `x-amz-server-side-encryption` would be a parameter the store may ignore.
-      unhoistableHeaders: new Set([CONTENT_SHA256_HEADER, ...Object.keys(headers)]),
+      // SignatureV4 would move every x-amz-* header into the query. Ceph RGW (tested with
+      // 16.2) ignores them there: a PUT with x-amz-copy-source in the query stored an empty
+      // object. So every header stays a signed header, as botocore signs them, and the caller
+      // must send it exactly.
+      unhoistableHeaders: new Set([CONTENT_SHA256_HEADER, ...Object.keys(headers).map((name) => name.toLowerCase())]),
     });
 
     const signature = signed.query?.[SIGNATURE_QUERY_PARAM];
