@@ -12,3 +12,6 @@ export const CONTENT_SHA256_HEADER = 'x-amz-content-sha256';
 
 /** SigV4 service name for S3. */
 export const S3_SERVICE = 's3';
+
+/** The form variable that S3 replaces with the uploaded file's name in a POST upload's `key` field. */
+export const FILENAME_VARIABLE = '${filename}';

@@ -4,3 +4,4 @@ export { addressBucket, awsEndpoint, parseStorageTarget, type StorageTarget } fr
 export { encodeKeyPath } from './encode.js';
 export { MAX_KEY_BYTES, MAX_PRESIGNED_EXPIRES_SECONDS, UNSIGNED_PAYLOAD } from './constants.js';
 export { checkDotSegments, validateOperationRequest } from './validate.js';
+export { presignPost, type PostPolicyCondition, type PostUploadConstraints, type PostUploadRequest, type PresignedPost } from './presigned-post.js';
