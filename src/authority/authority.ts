@@ -9,9 +9,9 @@ import type { RevocationCheck } from '../revocation/index.js';
 import {
   OPERATION_SPECS,
   checkDotSegments,
+  checkKeyText,
   describeOperation,
   parseDeleteObjectsBody,
-  validateKey,
   validateOperationRequest,
   type OperationAccess,
   type OperationRequest,
@@ -85,7 +85,7 @@ export async function authorizeAndSign(
   request: SignRequest,
   context: CallContext,
 ): Promise<SignResult> {
-  const authorized = await authorizeOperation(dependencies, caller, request, context, 'headers');
+  const authorized = await authorizeOperation(dependencies, caller, request, context);
   const { operation, signer, expiresInSeconds, decisionId, policyId } = authorized;
 
   const stopTimer = dependencies.metrics.signingDuration.startTimer({ operation: operation.name });
@@ -96,23 +96,45 @@ export async function authorizeAndSign(
 
 /**
  * Validates, decides and audits one operation; the callers sign it in the form they deliver.
- * Every access the operation needs is decided and audited on its own line (a copy reads its
- * source, DeleteObjects deletes each key), and one denial denies the whole operation.
  * Upload requirements from the granting conditions are added to the operation's headers.
- *
- * @param delivery How an upload's requirements reach the store: signed `headers` or a POST `form`.
  */
 export async function authorizeOperation(
   dependencies: AuthorityDependencies,
   caller: VerifiedToken,
   request: SignRequest,
   context: CallContext,
-  delivery: 'headers' | 'form',
 ): Promise<AuthorizedOperation> {
   const operation = prepareOperation(request, dependencies);
-  const requestedExpiry = resolveExpiry(request.expiresInSeconds, dependencies.signing);
+  const upload = OPERATION_SPECS[request.operation].upload;
+  const authorized = await decideOperation(dependencies, caller, operation, { ...request, ...(upload === undefined ? {} : { upload }) }, context);
+  addUploadRequirements(operation, authorized.requirements);
+  return authorized;
+}
 
-  const signer = dependencies.signer(request.bucket);
+/** The request attributes that conditions read, as the sign request gives them. */
+export type UploadAttributes = Pick<RequestContext, 'contentType' | 'contentLength' | 'serverSideEncryption' | 'ifNoneMatch' | 'upload'> & {
+  /** The lifetime the caller asks for; the configured default when absent. */
+  expiresInSeconds?: number;
+};
+
+/**
+ * Decides and audits every access an operation needs, such as a copy's read of its source or
+ * each key of a DeleteObjects. Each access gets its own audit line under one decision id, and
+ * one denial denies the whole operation. Returns the signer for the bucket and the URL
+ * lifetime, cut to what the credentials have left.
+ *
+ * @throws OpenRazError `ERR_ACCESS_DENIED`, `ERR_SERVICE_NOT_READY`, `ERR_AUDIT_UNAVAILABLE`
+ *   or `ERR_REQUEST_EXPIRY_OUT_OF_RANGE`.
+ */
+export async function decideOperation(
+  dependencies: AuthorityDependencies,
+  caller: VerifiedToken,
+  operation: S3Operation,
+  attributes: UploadAttributes,
+  context: CallContext,
+): Promise<AuthorizedOperation & { requirements: UploadRequirement[] }> {
+  const requestedExpiry = resolveExpiry(attributes.expiresInSeconds, dependencies.signing);
+  const signer = dependencies.signer(operation.bucket);
   if (signer === undefined || signer.remainingLifetimeSeconds(context.now) < 1) {
     throw new OpenRazError('ERR_SERVICE_NOT_READY', 'No valid storage credentials are loaded (none, or expired), so nothing can be signed; see /readyz.');
   }
@@ -125,15 +147,14 @@ export async function authorizeOperation(
   const policies = dependencies.policies();
   const decisionId = randomUUID();
   const expiresAt = new Date((Math.floor(context.now.getTime() / 1000) + expiresInSeconds) * 1000);
-  const upload: UploadChannel | undefined = delivery === 'form' ? 'form' : OPERATION_SPECS[request.operation].upload;
-  const attributes = { ...request, expiresInSeconds, ...(upload === undefined ? {} : { upload }) };
+  const targetAttributes = { ...attributes, expiresInSeconds };
 
   const decided = operation.accesses.map((access, index) => {
     // Upload attributes describe the target; the other accesses (a copy's source, for one) read.
-    const accessRequest = toAccessRequest(caller, access.accessType, access.resource, context, index === 0 ? attributes : { expiresInSeconds });
+    const accessRequest = toAccessRequest(caller, access.accessType, access.resource, context, index === 0 ? targetAttributes : { expiresInSeconds });
     return { access, accessRequest, decision: decideWithRevocations(dependencies, caller, accessRequest, policies) };
   });
-  const allowed = decided.every(({ decision }) => decision.allowed && decision.policyId !== undefined);
+  const allowed = decided.length > 0 && decided.every(({ decision }) => decision.allowed && decision.policyId !== undefined);
 
   const audited = decided.map(({ accessRequest, decision }) =>
     recordDecision(dependencies, {
@@ -152,8 +173,8 @@ export async function authorizeOperation(
   if (auditBlocking && !(await Promise.all(audited)).every(Boolean)) throw auditUnavailable();
   if (!allowed) throw accessDenied(caller, operation, decided, decisionId);
 
-  addUploadRequirements(operation, decided[0]!.decision.requirements ?? []);
-  return { operation, signer, expiresInSeconds, expiresAt, decisionId, policyId: decided[0]!.decision.policyId! };
+  const { decision } = decided[0]!;
+  return { operation, signer, expiresInSeconds, expiresAt, decisionId, policyId: decision.policyId!, requirements: decision.requirements ?? [] };
 }
 
 /**
@@ -170,7 +191,7 @@ export function prepareOperation(request: OperationRequest, dependencies: Pick<A
 
   if (request.operation !== 'DeleteObjects') return describeOperation(request);
   const deleted = parseDeleteObjectsBody(request.body!);
-  for (const { key } of deleted) validateKey('body', key);
+  for (const { key } of deleted) checkKeyText('body', key);
   return describeOperation(request, deleted.map(({ key }) => key));
 }
 

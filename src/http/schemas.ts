@@ -58,6 +58,34 @@ export const SIGN_REQUEST_SCHEMA = {
   },
 } as const;
 
+export const FORM_UPLOAD_REQUEST_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['bucket'],
+  properties: {
+    bucket: BUCKET_NAME_SCHEMA,
+    key: KEY_SCHEMA,
+    prefix: { type: 'string', maxLength: 1024 },
+    contentType: SIGN_REQUEST_SCHEMA.properties.contentType,
+    serverSideEncryption: { enum: ['AES256', 'aws:kms'] },
+    expiresInSeconds: { type: 'integer' },
+  },
+} as const;
+
+export const FORM_UPLOAD_RESPONSE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['method', 'url', 'fields', 'expiresAt', 'decisionId', 'policyId'],
+  properties: {
+    method: { const: 'POST' },
+    url: { type: 'string' },
+    fields: { type: 'object', additionalProperties: { type: 'string' } },
+    expiresAt: { type: 'string', format: 'date-time' },
+    decisionId: { type: 'string' },
+    policyId: { type: 'string' },
+  },
+} as const;
+
 const { operation: _operation, ...SIGN_FIELDS } = SIGN_REQUEST_SCHEMA.properties;
 
 export const AUTHORIZE_REQUEST_SCHEMA = {

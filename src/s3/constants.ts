@@ -18,3 +18,6 @@ export const MAX_DELETE_OBJECTS = 1000;
 
 /** The highest part number of a multipart upload; part numbers start at 1 (Amazon S3 API Reference, UploadPart). */
 export const MAX_PART_NUMBER = 10_000;
+
+/** The form variable that S3 replaces with the uploaded file's name in a POST upload's `key` field. */
+export const FILENAME_VARIABLE = '${filename}';

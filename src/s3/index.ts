@@ -1,4 +1,4 @@
-export { OPERATIONS, EVERY_BUCKET, describeOperation, formatCopySource } from './operations.js';
+export { OPERATIONS, EVERY_BUCKET, FORM_UPLOAD_OPERATION, describeOperation, formatCopySource } from './operations.js';
 export type { CopySource, OperationAccess, OperationName, OperationRequest, ResponseOverrides, S3Operation, ServerSideEncryption } from './operations.js';
 export { OPERATION_SPECS, REQUEST_FIELDS, type OperationSpec, type RequestField } from './operation-specs.js';
 export { parseDeleteObjectsBody, type DeletedObject } from './delete-objects.js';
@@ -7,4 +7,5 @@ export type { Sha256Constructor, PresignOptions, PresignedRequest, SignHeadersOp
 export { addressBucket, awsEndpoint, parseStorageTarget, type StorageTarget } from './target.js';
 export { encodeKeyPath } from './encode.js';
 export { MAX_DELETE_OBJECTS, MAX_KEY_BYTES, MAX_PART_NUMBER, MAX_PRESIGNED_EXPIRES_SECONDS, UNSIGNED_PAYLOAD } from './constants.js';
-export { checkDotSegments, validateKey, validateOperationRequest } from './validate.js';
+export { checkDotSegments, checkKeyText, validateOperationRequest } from './validate.js';
+export { presignPost, type PostPolicyCondition, type PostUploadConstraints, type PostUploadRequest, type PresignedPost } from './presigned-post.js';

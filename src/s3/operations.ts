@@ -77,13 +77,16 @@ export type ServerSideEncryption = 'AES256' | 'aws:kms' | 'aws:kms:dsse';
 export interface OperationAccess {
   accessType: AccessType;
   resource: ResourceRequest;
-  /** Why the operation needs it, for denial messages and the audit line. */
+  /** The reason the operation needs it, for denial messages. */
   role: 'target' | 'copy-source' | 'deleted-key' | 'every-bucket';
 }
 
+/** The name of a browser form upload (S3's POST Object), which the form-upload route signs. */
+export const FORM_UPLOAD_OPERATION = 'PostObject';
+
 /** One S3 request, described completely enough to authorize and sign it. */
 export interface S3Operation {
-  name: OperationName;
+  name: OperationName | typeof FORM_UPLOAD_OPERATION;
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
   /** The bucket in the URL; absent for ListBuckets, which addresses the service. */
   bucket?: string;

@@ -5,6 +5,7 @@ import { escapeUri } from '@smithy/util-uri-escape';
 import { CONTENT_SHA256_HEADER, MAX_PRESIGNED_EXPIRES_SECONDS, S3_SERVICE, UNSIGNED_PAYLOAD } from './constants.js';
 import { encodeKeyPath } from './encode.js';
 import type { S3Operation } from './operations.js';
+import { presignPost, type PostUploadRequest, type PresignedPost } from './presigned-post.js';
 import { addressBucket, type StorageTarget } from './target.js';
 
 /** Storage credentials. They never leave openraz: no URL, log line or response contains the secret. */
@@ -68,12 +69,14 @@ const NO_HEADERS = new Set<string>();
  */
 export class UrlSigner {
   private readonly target: StorageTarget;
+  private readonly credentials: StorageCredentials;
   private readonly signer: SignatureV4;
   /** When the credentials expire; undefined for long-term keys. */
   readonly credentialsExpiration: Date | undefined;
 
   constructor(target: StorageTarget, credentials: StorageCredentials, sha256: Sha256Constructor = nodeSha256) {
     this.target = target;
+    this.credentials = credentials;
     this.credentialsExpiration = credentials.expiration;
     this.signer = new SignatureV4({
       service: S3_SERVICE,
@@ -153,6 +156,11 @@ export class UrlSigner {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(signed.headers)) headers[SIGNED_HEADER_NAMES[name] ?? name] = value;
     return { method: operation.method, url: `${this.target.protocol}//${request.hostname}${request.path}${query === '' ? '' : `?${query}`}`, headers };
+  }
+
+  /** Presigns a browser form upload on this target with these credentials; see `presignPost`. */
+  presignPost(request: PostUploadRequest): PresignedPost {
+    return presignPost(this.target, this.credentials, request);
   }
 
   /** Builds the HTTP request for `operation` on this target, with the headers the caller must send. */

@@ -86,7 +86,7 @@ const REQUIRED_HINTS: Partial<Record<RequestField, string>> = {
 };
 
 /** A media type as in RFC 9110 section 8.3.1, with optional parameters. */
-const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\\\r\n]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
+export const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\\\r\n]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
 
 /** S3's bucket naming rules beyond the character set, which the schema checks. */
 function checkBucketName(field: string, bucket: string): void {
@@ -99,16 +99,11 @@ function checkBucketName(field: string, bucket: string): void {
 }
 
 /**
- * Applies the key rules (valid Unicode, no control characters, S3's length limit) to a key
- * that came from elsewhere than its own field, such as a DeleteObjects body.
+ * Checks a key or prefix: valid Unicode, no control character, at most S3's 1024 UTF-8 bytes.
  *
  * @throws OpenRazError `ERR_REQUEST_KEY_INVALID` naming `field`.
  */
-export function validateKey(field: string, key: string): void {
-  checkKeyText(field, key);
-}
-
-function checkKeyText(field: string, value: string | undefined): void {
+export function checkKeyText(field: string, value: string | undefined): void {
   if (value === undefined) return;
   checkText(field, value);
   if (Buffer.byteLength(value, 'utf8') > MAX_KEY_BYTES) {
@@ -122,7 +117,11 @@ function checkText(field: string, value: string | undefined): void {
     throw new OpenRazError('ERR_REQUEST_KEY_INVALID', `Field "${field}" is not valid Unicode (it has an unpaired surrogate).`, { field });
   }
   if (CONTROL_CHARACTERS.test(value)) {
-    throw new OpenRazError('ERR_REQUEST_KEY_INVALID', `Field "${field}" contains a control character (U+0000 to U+001F or U+007F); rename the object.`, { field });
+    throw new OpenRazError(
+      'ERR_REQUEST_KEY_INVALID',
+      `Field "${field}" contains a control character (U+0000 to U+001F or U+007F); rename the object.`,
+      { field },
+    );
   }
 }
 

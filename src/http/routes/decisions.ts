@@ -1,8 +1,24 @@
 import type { FastifyInstance } from 'fastify';
-import { authorizeAndSign, explainAccess, type AuthorityDependencies, type AuthorizeRequest, type SignRequest } from '../../authority/index.js';
+import {
+  authorizeAndSign,
+  authorizeFormUpload,
+  explainAccess,
+  type AuthorityDependencies,
+  type AuthorizeRequest,
+  type FormUploadRequest,
+  type SignRequest,
+} from '../../authority/index.js';
 import type { TokenVerifier } from '../../auth/index.js';
 import { authenticate } from '../authenticate.js';
-import { AUTHORIZE_REQUEST_SCHEMA, AUTHORIZE_RESPONSE_SCHEMA, ERROR_RESPONSE_SCHEMA, SIGN_REQUEST_SCHEMA, SIGN_RESPONSE_SCHEMA } from '../schemas.js';
+import {
+  AUTHORIZE_REQUEST_SCHEMA,
+  AUTHORIZE_RESPONSE_SCHEMA,
+  ERROR_RESPONSE_SCHEMA,
+  FORM_UPLOAD_REQUEST_SCHEMA,
+  FORM_UPLOAD_RESPONSE_SCHEMA,
+  SIGN_REQUEST_SCHEMA,
+  SIGN_RESPONSE_SCHEMA,
+} from '../schemas.js';
 
 export interface DecisionRouteOptions {
   authority: AuthorityDependencies;
@@ -15,8 +31,9 @@ export interface DecisionRouteOptions {
 const ERROR_RESPONSES = { '4xx': ERROR_RESPONSE_SCHEMA, '5xx': ERROR_RESPONSE_SCHEMA } as const;
 
 /**
- * Registers the decision routes: `POST /v1/sign` (decide, audit, and sign when allowed) and
- * `POST /v1/authorize` (decide and explain without signing).
+ * Registers the decision routes: `POST /v1/sign` (decide, audit, and sign when allowed),
+ * `POST /v1/sign/post` (the same for a browser form upload) and `POST /v1/authorize`
+ * (decide and explain without signing).
  */
 export async function decisionRoutes(app: FastifyInstance, options: DecisionRouteOptions): Promise<void> {
   app.decorateRequest('caller', undefined);
@@ -28,6 +45,19 @@ export async function decisionRoutes(app: FastifyInstance, options: DecisionRout
     { schema: { body: SIGN_REQUEST_SCHEMA, response: { 200: SIGN_RESPONSE_SCHEMA, ...ERROR_RESPONSES } }, onRequest },
     async (request) => {
       const result = await authorizeAndSign(options.authority, request.caller!, request.body, {
+        requestId: request.id,
+        clientIp: request.ip,
+        now: request.callTime!,
+      });
+      return { ...result, expiresAt: result.expiresAt.toISOString() };
+    },
+  );
+
+  app.post<{ Body: FormUploadRequest }>(
+    '/v1/sign/post',
+    { schema: { body: FORM_UPLOAD_REQUEST_SCHEMA, response: { 200: FORM_UPLOAD_RESPONSE_SCHEMA, ...ERROR_RESPONSES } }, onRequest },
+    async (request) => {
+      const result = await authorizeFormUpload(options.authority, request.caller!, request.body, {
         requestId: request.id,
         clientIp: request.ip,
         now: request.callTime!,
