@@ -219,7 +219,7 @@ export const POLICY_FILE_SCHEMA = {
     },
     "conditions": {
       "type": "array",
-      "description": "Conditions that must all hold. Types: ip-range (addresses, CIDR blocks, or wildcards such as 10.1.*), time-of-day (\"09:00-17:00 Europe/Berlin\"), max-expires-seconds, max-object-size (bytes), content-types (\"image/png\", \"image/*\"). A condition whose request attribute is missing never helps the request: it fails for allow items and deny exceptions, and holds for deny items and allow exceptions.",
+      "description": "Conditions that must all hold. Types: ip-range (addresses, CIDR blocks, or wildcards such as 10.1.*), time-of-day (\"09:00-17:00 Europe/Berlin\"), max-expires-seconds, max-object-size (bytes), content-types (\"image/png\", \"image/*\"), server-side-encryption (\"AES256\", \"aws:kms\") and if-none-match (\"*\"), which openraz signs into uploads that leave them out. A condition whose request attribute is missing never helps the request: it fails for allow items and deny exceptions, and holds for deny items and allow exceptions.",
       "items": {
         "type": "object",
         "required": [

@@ -119,5 +119,5 @@ t.test('shipped examples behave as described', async (t) => {
   t.match(check.stdout, /0 warnings/);
   const result = await runCli(['policy', 'test', path.join(root, 'docs/example-policy-cases.json'), '--policies', path.join(root, 'policies')]);
   t.equal(result.code, 0, result.stdout);
-  t.match(result.stdout, /15 passed, 0 failed/);
+  t.match(result.stdout, /18 passed, 0 failed/);
 });
