@@ -32,6 +32,12 @@ export function parseDeleteObjectsBody(body: string): DeletedObject[] {
   if (body.includes('<!')) {
     throw invalidBody('must not contain a DOCTYPE, CDATA section or comment (a "<!" sequence)');
   }
+  // openraz signs the body's UTF-8 bytes; a declaration naming another encoding would make
+  // S3 read other characters, and so other keys, than the ones authorized here.
+  const encoding = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([^"']*)["']/.exec(body)?.[1];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'utf-8') {
+    throw invalidBody(`declares the encoding "${encoding}"; only UTF-8 is accepted`);
+  }
   const valid = XMLValidator.validate(body);
   if (valid !== true) {
     throw invalidBody(`is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);

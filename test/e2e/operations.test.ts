@@ -332,6 +332,7 @@ t.test('DeleteObjects bodies that S3 could read otherwise are rejected', async (
     '<Delete><Object><Key>ops/&bogus;</Key></Object></Delete>',
     '<Delete><Object><Key>ops/&#0;</Key></Object></Delete>',
     '<Delete></Delete>',
+    '<?xml version="1.0" encoding="ISO-8859-1"?><Delete><Object><Key>ops/\u00e9</Key></Object></Delete>',
     '<Remove><Object><Key>ops/x</Key></Object></Remove>',
     '<Delete><Object><Key>ops/x</Key></Object>',
     `<Delete>${'<Object><Key>ops/x</Key></Object>'.repeat(1001)}</Delete>`,

@@ -250,6 +250,8 @@ t.test('DeleteObjects body parsing', async (t) => {
     'numbers stay text',
   );
   t.equal(parseDeleteObjectsBody(`<Delete>${'<Object><Key>k</Key></Object>'.repeat(1000)}</Delete>`).length, 1000);
+  t.same(parseDeleteObjectsBody("<?xml version='1.0' encoding='utf-8'?><Delete><Object><Key>k</Key></Object></Delete>"), [{ key: 'k' }], 'UTF-8 may be declared');
+  t.throws(() => parseDeleteObjectsBody('<?xml version="1.0" encoding="UTF-16"?><Delete><Object><Key>k</Key></Object></Delete>'), { code: 'ERR_REQUEST_BODY_INVALID' });
 });
 
 function catchError(action: () => void): OpenRazError | undefined {
