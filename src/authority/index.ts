@@ -9,3 +9,4 @@ export {
   type SignResult,
 } from './authority.js';
 export { explainAccess, type AuthorizeRequest, type AuthorizeResult } from './explain.js';
+export { authorizeAndSignRequest, type SignRequestCheck } from './sign-request.js';

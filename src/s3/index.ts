@@ -8,3 +8,6 @@ export { addressBucket, awsEndpoint, parseStorageTarget, type StorageTarget } fr
 export { encodeKeyPath } from './encode.js';
 export { MAX_DELETE_OBJECTS, MAX_KEY_BYTES, MAX_PART_NUMBER, MAX_PRESIGNED_EXPIRES_SECONDS, UNSIGNED_PAYLOAD } from './constants.js';
 export { checkDotSegments, validateKey, validateOperationRequest } from './validate.js';
+export { HEADER_SIGNATURE_VALIDITY_SECONDS, STREAMING_UNSIGNED_PAYLOAD_TRAILER } from './constants.js';
+export { classifyRequest, relocateFieldError, type ClassifiedRequest, type S3RequestDescription } from './classify-request.js';
+export { canonicalQueryPairs, formatAddress, parseRequestUrl, type QueryParameter, type RequestUrl } from './request-url.js';

@@ -103,7 +103,7 @@ export interface S3Operation {
 export const EVERY_BUCKET: ResourceRequest = { kind: 'prefix', bucket: '*', prefix: '' };
 
 /** Query parameter names of the request fields that travel in the query string. */
-const QUERY_NAMES: Partial<Record<RequestField, string>> = {
+export const QUERY_NAMES: Partial<Record<RequestField, string>> = {
   prefix: 'prefix',
   delimiter: 'delimiter',
   maxKeys: 'max-keys',
@@ -123,7 +123,7 @@ const QUERY_NAMES: Partial<Record<RequestField, string>> = {
 };
 
 /** Header names of the request fields that travel as signed headers. */
-const HEADER_NAMES: Partial<Record<RequestField, string>> = {
+export const HEADER_NAMES: Partial<Record<RequestField, string>> = {
   range: 'range',
   copySourceRange: 'x-amz-copy-source-range',
   contentType: 'content-type',
@@ -132,7 +132,8 @@ const HEADER_NAMES: Partial<Record<RequestField, string>> = {
   ifNoneMatch: 'if-none-match',
 };
 
-const RESPONSE_OVERRIDE_NAMES: Record<keyof ResponseOverrides, string> = {
+/** Query parameter names of the `responseOverrides` fields. */
+export const RESPONSE_OVERRIDE_NAMES: Record<keyof ResponseOverrides, string> = {
   contentType: 'response-content-type',
   contentDisposition: 'response-content-disposition',
   cacheControl: 'response-cache-control',

@@ -70,7 +70,8 @@ const UNHOISTABLE_HEADERS = new Set([CONTENT_SHA256_HEADER, 'x-amz-acl']);
  * two HMACs and one SHA-256.
  */
 export class UrlSigner {
-  private readonly target: StorageTarget;
+  /** The destination of the signed requests: endpoint, region and addressing style. */
+  readonly target: StorageTarget;
   private readonly signer: SignatureV4;
   /** When the credentials expire; undefined for long-term keys. */
   readonly credentialsExpiration: Date | undefined;
