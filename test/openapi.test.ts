@@ -44,11 +44,27 @@ const ROUTING_CODES: readonly ErrorCode[] = ['ERR_ROUTE_NOT_FOUND', 'ERR_METHOD_
  * code must be documented on both routes, so a new code fails until the spec lists it.
  */
 const REVOCATION_CODES: readonly ErrorCode[] = ['ERR_REVOCATION_NOT_FOUND', 'ERR_REVOCATION_FROM_FILE', 'ERR_REVOCATION_STORE_UNAVAILABLE'];
+/** Codes about a described S3 request, which only `POST /v1/sign/request` returns. */
+const SIGNED_HEADERS_CODES: readonly ErrorCode[] = ['ERR_REQUEST_URL_INVALID', 'ERR_REQUEST_HEADER_NOT_ALLOWED', 'ERR_REQUEST_OPERATION_UNSUPPORTED'];
 const CODES_NOT_RETURNED: Record<string, readonly ErrorCode[]> = {
-  'POST /v1/sign': ['ERR_AUTH_ADMIN_SCOPE_REQUIRED', ...REVOCATION_CODES],
+  'POST /v1/sign': ['ERR_AUTH_ADMIN_SCOPE_REQUIRED', ...REVOCATION_CODES, ...SIGNED_HEADERS_CODES],
   // /v1/authorize returns a denial as `allowed: false` in a 200 response, and signs nothing.
   // Its only ERR_ACCESS_DENIED is for a blocked caller that uses `as`.
-  'POST /v1/authorize': ['ERR_SERVICE_NOT_READY', 'ERR_REQUEST_KEY_DOT_SEGMENT', 'ERR_AUDIT_UNAVAILABLE', ...REVOCATION_CODES],
+  'POST /v1/authorize': ['ERR_SERVICE_NOT_READY', 'ERR_REQUEST_KEY_DOT_SEGMENT', 'ERR_AUDIT_UNAVAILABLE', ...REVOCATION_CODES, ...SIGNED_HEADERS_CODES],
+  'POST /v1/sign/request': ['ERR_AUTH_ADMIN_SCOPE_REQUIRED', ...REVOCATION_CODES],
+  // A batch reports the decision, request and signing errors of its items in a 200 response.
+  'POST /v1/sign/batch': [
+    'ERR_AUTH_ADMIN_SCOPE_REQUIRED',
+    'ERR_ACCESS_DENIED',
+    'ERR_REQUEST_BODY_INVALID',
+    'ERR_REQUEST_KEY_INVALID',
+    'ERR_REQUEST_KEY_DOT_SEGMENT',
+    'ERR_REQUEST_EXPIRY_OUT_OF_RANGE',
+    'ERR_SERVICE_NOT_READY',
+    'ERR_AUDIT_UNAVAILABLE',
+    ...REVOCATION_CODES,
+    ...SIGNED_HEADERS_CODES,
+  ],
 };
 
 const SIGNING_INSTANT = new Date('2026-03-01T12:00:00Z');
@@ -182,7 +198,7 @@ function createAuthority(signer: UrlSigner | undefined, policies: PolicySet): Au
     signer: () => signer,
     audit: { async write() {}, healthy: () => true, flush: async () => {}, close: async () => {} },
     metrics: createMetrics({ processMetrics: false }),
-    signing: { defaultExpiresSeconds: 300, maxExpiresSeconds: 3600 },
+    signing: { defaultExpiresSeconds: 300, maxExpiresSeconds: 3600, maxBatchSize: 1000 },
   };
 }
 
@@ -498,6 +514,51 @@ t.test('real responses match the spec', async (t) => {
       body: { bucket: 'reports', prefix: 'hr/', accessTypes: ['list'], as: { user: 'alice' } },
       status: 200,
     },
+    {
+      name: 'signed headers',
+      app: signingApp,
+      method: 'POST',
+      url: '/v1/sign/request',
+      headers: json,
+      body: { method: 'GET', url: 'http://127.0.0.1:9000/reports/2026/q1/summary.pdf', headers: { Range: 'bytes=0-1023' } },
+      status: 200,
+    },
+    {
+      name: 'signed headers denied',
+      app: signingApp,
+      method: 'POST',
+      url: '/v1/sign/request',
+      headers: json,
+      body: { method: 'PUT', url: 'http://127.0.0.1:9000/reports/2026/q1/summary.pdf' },
+      status: 403,
+    },
+    {
+      name: 'signed headers with an ACL',
+      app: signingApp,
+      method: 'POST',
+      url: '/v1/sign/request',
+      headers: json,
+      body: { method: 'PUT', url: 'http://127.0.0.1:9000/reports/uploads/alice/a.png', headers: { 'x-amz-acl': 'public-read' } },
+      status: 400,
+    },
+    { name: 'signed headers with invalid signature', app, method: 'POST', url: '/v1/sign/request', headers: json, body: { method: 'GET', url: 'http://x/' }, status: 401 },
+    {
+      name: 'batch',
+      app: signingApp,
+      method: 'POST',
+      url: '/v1/sign/batch',
+      headers: json,
+      body: {
+        requests: [
+          { operation: 'GetObject', bucket: 'reports', key: '2026/q1/summary.pdf' },
+          { operation: 'PutObject', bucket: 'reports', key: '2026/q1/summary.pdf' },
+          { operation: 'GetObject', bucket: 'reports' },
+        ],
+      },
+      status: 200,
+    },
+    { name: 'empty batch', app: signingApp, method: 'POST', url: '/v1/sign/batch', headers: json, body: { requests: [] }, status: 400 },
+    { name: 'batch XML body', app: signingApp, method: 'POST', url: '/v1/sign/batch', headers: { ...json, 'content-type': 'application/xml' }, body: '<a/>', status: 415 },
     { name: 'list revocations', app: adminApp, method: 'GET', url: '/v1/admin/revocations', headers: json, status: 200 },
     { name: 'list revocations without admin scope', app: signingApp, method: 'GET', url: '/v1/admin/revocations', headers: json, status: 403 },
     { name: 'list revocations with invalid signature', app, method: 'GET', url: '/v1/admin/revocations', headers: json, status: 401 },

@@ -10,3 +10,4 @@ export {
 } from './authority.js';
 export { explainAccess, type AuthorizeRequest, type AuthorizeResult } from './explain.js';
 export { authorizeFormUpload, type FormUploadRequest, type FormUploadResult } from './form-upload.js';
+export { authorizeAndSignRequest, type SignRequestCheck } from './sign-request.js';

@@ -48,6 +48,7 @@ export const ENVIRONMENT_OVERRIDES: Record<string, { pointer: string; type: Valu
   OPENRAZ_REVOCATION_FILE: { pointer: '/revocation/file', type: 'string' },
   OPENRAZ_S3_ALLOW_DOT_SEGMENTS: { pointer: '/s3/allowDotSegments', type: 'boolean' },
   OPENRAZ_LOG_LEVEL: { pointer: '/log/level', type: 'string' },
+  OPENRAZ_SIGNING_MAX_BATCH_SIZE: { pointer: '/signing/maxBatchSize', type: 'integer' },
 };
 
 /**

@@ -101,6 +101,12 @@ export const CONFIG_SCHEMA = {
       properties: {
         defaultExpiresSeconds: { type: 'integer', minimum: 1, maximum: MAX_PRESIGNED_EXPIRES_SECONDS, default: 300 },
         maxExpiresSeconds: { type: 'integer', minimum: 1, maximum: MAX_PRESIGNED_EXPIRES_SECONDS, default: 3600 },
+        maxBatchSize: {
+          type: 'integer',
+          minimum: 1,
+          default: 1000,
+          description: 'Maximum number of sign requests in one POST /v1/sign/batch. The body limit (server.bodyLimitBytes) also bounds a batch.',
+        },
       },
     },
     audit: {
@@ -183,7 +189,7 @@ export interface Config {
     allowDotSegments: boolean;
     putObjectAcl?: 'private' | 'bucket-owner-full-control';
   };
-  signing: { defaultExpiresSeconds: number; maxExpiresSeconds: number };
+  signing: { defaultExpiresSeconds: number; maxExpiresSeconds: number; maxBatchSize: number };
   audit: { destination: string; onFailure: 'block' | 'continue' };
   redis: { url?: string; keyPrefix: string };
   rateLimit: { enabled: boolean; maxRequestsPerWindow: number; windowMs: number };

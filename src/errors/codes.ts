@@ -32,6 +32,20 @@ export const ERROR_CODES = {
   ERR_AUDIT_UNAVAILABLE: { status: 503, description: 'The audit destination cannot be written, and `audit.onFailure` is `block`: nothing is signed until it is fixed.' },
   ERR_SERVICE_NOT_READY: { status: 503, description: 'No storage credentials are loaded, so nothing can be signed; see `/readyz`.' },
   ERR_INTERNAL: { status: 500, description: 'An unexpected error; the diagnostic log has the details under the request id.' },
+  ERR_REQUEST_URL_INVALID: {
+    status: 400,
+    description:
+      'The `url` of a request to sign with headers is not an S3 URL of the storage endpoint: invalid percent-encoding or UTF-8, not encoded as SigV4 encodes it, another host or addressing style, or a query parameter that is unknown or not taken by the operation; `field` is `url` or `query.<name>`.',
+  },
+  ERR_REQUEST_HEADER_NOT_ALLOWED: {
+    status: 400,
+    description:
+      'A header of a request to sign with headers would change what the request does beyond what the policies decided (such as `x-amz-acl`), or is one that openraz sets itself (`Authorization`, `X-Amz-Date`, `X-Amz-Security-Token`); `field` is `headers.<name>`.',
+  },
+  ERR_REQUEST_OPERATION_UNSUPPORTED: {
+    status: 400,
+    description: 'The method and URL of a request to sign with headers form no S3 operation that openraz signs, such as CreateBucket; `field` is `method`.',
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 /** A stable error code returned in the `code` field of every error response. */

@@ -10,6 +10,8 @@ import { installRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { decisionRoutes } from './routes/decisions.js';
+import { signBatchRoutes } from './routes/sign-batch.js';
+import { signRequestRoutes } from './routes/sign-request.js';
 
 /** Paths the diagnostic log must never show, whatever the log level. */
 export const REDACTED_LOG_PATHS = [
@@ -77,6 +79,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   if (options.rateLimit !== undefined) app.register(installRateLimit, options.rateLimit);
   const adminScope = options.adminScope ?? 'openraz:admin';
   app.register(decisionRoutes, { authority: options.authority, verifier: options.verifier, now, adminScope });
+  app.register(signRequestRoutes, { authority: options.authority, verifier: options.verifier, now });
+  app.register(signBatchRoutes, { authority: options.authority, verifier: options.verifier, now });
   if (options.revocations !== undefined) {
     app.register(adminRoutes, { revocations: options.revocations, verifier: options.verifier, audit: options.authority.audit, now, adminScope });
   }

@@ -21,3 +21,14 @@ export const MAX_PART_NUMBER = 10_000;
 
 /** The form variable that S3 replaces with the uploaded file's name in a POST upload's `key` field. */
 export const FILENAME_VARIABLE = '${filename}';
+/**
+ * The validity of a request signed with header authentication, in seconds: S3 rejects one whose X-Amz-Date is more
+ * than 15 minutes from its own clock (error RequestTimeTooSkewed, MaxAllowedSkewMilliseconds 900000).
+ */
+export const HEADER_SIGNATURE_VALIDITY_SECONDS = 900;
+
+/** The payload mode of an aws-chunked body whose chunks are not signed, with checksums in a trailer (Amazon S3 API Reference, "Authenticating Requests: Using the Authorization Header"). */
+export const STREAMING_UNSIGNED_PAYLOAD_TRAILER = 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
+
+/** The prefix of the payload modes whose chunks carry signatures made with the secret key, such as STREAMING-AWS4-HMAC-SHA256-PAYLOAD (same source). */
+export const SIGNED_STREAMING_PAYLOAD_PREFIX = 'STREAMING-AWS4-';

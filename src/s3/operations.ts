@@ -106,7 +106,7 @@ export interface S3Operation {
 export const EVERY_BUCKET: ResourceRequest = { kind: 'prefix', bucket: '*', prefix: '' };
 
 /** Query parameter names of the request fields that travel in the query string. */
-const QUERY_NAMES: Partial<Record<RequestField, string>> = {
+export const QUERY_NAMES: Partial<Record<RequestField, string>> = {
   prefix: 'prefix',
   delimiter: 'delimiter',
   maxKeys: 'max-keys',
@@ -126,7 +126,7 @@ const QUERY_NAMES: Partial<Record<RequestField, string>> = {
 };
 
 /** Header names of the request fields that travel as signed headers. */
-const HEADER_NAMES: Partial<Record<RequestField, string>> = {
+export const HEADER_NAMES: Partial<Record<RequestField, string>> = {
   range: 'range',
   copySourceRange: 'x-amz-copy-source-range',
   contentType: 'content-type',
@@ -135,7 +135,8 @@ const HEADER_NAMES: Partial<Record<RequestField, string>> = {
   ifNoneMatch: 'if-none-match',
 };
 
-const RESPONSE_OVERRIDE_NAMES: Record<keyof ResponseOverrides, string> = {
+/** Query parameter names of the `responseOverrides` fields. */
+export const RESPONSE_OVERRIDE_NAMES: Record<keyof ResponseOverrides, string> = {
   contentType: 'response-content-type',
   contentDisposition: 'response-content-disposition',
   cacheControl: 'response-cache-control',
@@ -166,6 +167,7 @@ export function describeOperation(request: OperationRequest, deletedKeys: readon
     if (value !== undefined) query[name] = value;
   }
   if (request.objectAttributes !== undefined) headers['x-amz-object-attributes'] = request.objectAttributes.join(',');
+  if (request.operation === 'GetObjectAttributes') moveToHeaders(query, headers);
   if (request.copySource !== undefined) headers['x-amz-copy-source'] = formatCopySource(request.copySource);
 
   const operation: S3Operation = {
@@ -205,6 +207,21 @@ function describeAccesses(request: OperationRequest, deletedKeys: readonly strin
       if (source !== undefined) accesses.push({ accessType: 'read', resource: { kind: 'object', bucket: source.bucket, key: source.key }, role: 'copy-source' });
       return accesses;
     }
+  }
+}
+
+/** GetObjectAttributes takes its paging parameters as headers, where ListParts takes them in the query. */
+export const OBJECT_ATTRIBUTES_HEADER_NAMES: Partial<Record<RequestField, string>> = {
+  maxParts: 'x-amz-max-parts',
+  partNumberMarker: 'x-amz-part-number-marker',
+};
+
+function moveToHeaders(query: Record<string, string>, headers: Record<string, string>): void {
+  for (const [field, headerName] of Object.entries(OBJECT_ATTRIBUTES_HEADER_NAMES) as [RequestField, string][]) {
+    const queryName = QUERY_NAMES[field]!;
+    if (query[queryName] === undefined) continue;
+    headers[headerName] = query[queryName];
+    delete query[queryName];
   }
 }
 

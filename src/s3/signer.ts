@@ -68,7 +68,8 @@ const NO_HEADERS = new Set<string>();
  * two HMACs and one SHA-256.
  */
 export class UrlSigner {
-  private readonly target: StorageTarget;
+  /** The destination of the signed requests: endpoint, region and addressing style. */
+  readonly target: StorageTarget;
   private readonly credentials: StorageCredentials;
   private readonly signer: SignatureV4;
   /** When the credentials expire; undefined for long-term keys. */

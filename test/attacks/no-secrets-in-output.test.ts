@@ -67,7 +67,7 @@ t.test('every error code is provoked', async (t) => {
     ['ERR_REQUEST_BODY_NOT_JSON', send(main, `Bearer ${alice}`, `{"operation": ${alice}`)],
     ['ERR_REQUEST_KEY_INVALID', send(main, `Bearer ${alice}`, { ...get, key: `data/${'é'.repeat(600)}` })],
     ['ERR_REQUEST_EXPIRY_OUT_OF_RANGE', send(main, `Bearer ${alice}`, { ...get, expiresInSeconds: 999_999 })],
-    ['ERR_REQUEST_TOO_LARGE', send(main, `Bearer ${alice}`, { ...get, pad: alice.repeat(200) })],
+    ['ERR_REQUEST_TOO_LARGE', send(main, `Bearer ${alice}`, { ...get, pad: alice.repeat(Math.ceil(1_100_000 / alice.length)) })],
     ['ERR_REQUEST_MEDIA_TYPE', send(main, `Bearer ${alice}`, JSON.stringify(get), 'text/plain')],
     ['ERR_AUTH_TOKEN_MISSING', send(main, undefined, get)],
     ['ERR_AUTH_TOKEN_MISSING', send(main, `Basic ${alice}`, get)],

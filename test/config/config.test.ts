@@ -151,3 +151,11 @@ t.test('trusted proxies are addresses or CIDR blocks', async (t) => {
   const bad = problemsOf({ ...minimal, server: { trustedProxies: ['10.0.0.0/33'] } });
   t.equal(bad[0]?.pointer, '/server/trustedProxies/0');
 });
+
+t.test('batch size has a default and a variable', async (t) => {
+  t.equal(validateConfigDocument(minimal, 'config.yaml', {}).signing.maxBatchSize, 1000);
+  t.equal(validateConfigDocument(minimal, 'config.yaml', { OPENRAZ_SIGNING_MAX_BATCH_SIZE: '50' }).signing.maxBatchSize, 50);
+  const zero = problemsOf(minimal, { OPENRAZ_SIGNING_MAX_BATCH_SIZE: '0' });
+  t.equal(zero[0]?.source, 'OPENRAZ_SIGNING_MAX_BATCH_SIZE');
+  t.equal(zero[0]?.pointer, '/signing/maxBatchSize');
+});
