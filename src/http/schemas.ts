@@ -68,7 +68,11 @@ export const AUTHORIZE_RESPONSE_SCHEMA = {
     principal: {
       type: 'object',
       required: ['user', 'groups'],
-      properties: { user: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } }, roles: { type: 'array', items: { type: 'string' } } },
+      properties: {
+        user: { type: 'string' },
+        groups: { type: 'array', items: { type: 'string' } },
+        roles: { type: 'array', items: { type: 'string' } },
+      },
     },
     resource: {
       type: 'object',
