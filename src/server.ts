@@ -61,7 +61,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   recordPolicySet(metrics, policies.current().info);
   const verifier = await createTokenVerifier(config.jwt);
   const now = options.now ?? (() => new Date());
-  // The app's logger exists only once the app is built; events of the first fetches wait for it.
+  // The app's logger exists only once the app is built; the log keeps the first fetches' events until then.
   const credentialLog = new CredentialEventLog(metrics, now);
   const storage = await SignerRegistry.open(targetDefinitions(config.s3), {
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
@@ -137,11 +137,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   credentialLog.attach(app.log);
   revocations.watch();
   app.log.info(
-    {
-      revocationFile: config.revocation.file,
-      apiBlockStore: redis === undefined ? 'memory of this replica' : 'redis',
-      activeBlocks: revocations.list().length,
-    },
+    { revocationFile: config.revocation.file, apiBlockStore: redis === undefined ? 'memory of this replica' : 'redis', activeBlocks: revocations.list().length },
     'revocations loaded',
   );
 

@@ -50,13 +50,7 @@ const CODES_NOT_RETURNED: Record<string, readonly ErrorCode[]> = {
   // /v1/authorize returns a denial as `allowed: false` in a 200 response, and signs nothing,
   // so it needs neither a storage target nor credentials.
   // Its only ERR_ACCESS_DENIED is for a blocked caller that uses `as`.
-  'POST /v1/authorize': [
-    'ERR_SERVICE_NOT_READY',
-    'ERR_REQUEST_KEY_DOT_SEGMENT',
-    'ERR_REQUEST_BUCKET_UNROUTED',
-    'ERR_AUDIT_UNAVAILABLE',
-    ...REVOCATION_CODES,
-  ],
+  'POST /v1/authorize': ['ERR_SERVICE_NOT_READY', 'ERR_REQUEST_KEY_DOT_SEGMENT', 'ERR_REQUEST_BUCKET_UNROUTED', 'ERR_AUDIT_UNAVAILABLE', ...REVOCATION_CODES],
 };
 
 const SIGNING_INSTANT = new Date('2026-03-01T12:00:00Z');
@@ -226,13 +220,7 @@ async function buildRecordedApp(): Promise<{ app: FastifyInstance; routes: Regis
   const policies = await compilePolicyFiles([{ name: 'tiny.json', text: JSON.stringify(TINY_POLICY_FILE) }], { now: SIGNING_INSTANT });
   // The admin routes are registered only with a revocation store.
   const revocations = await RevocationStore.open({ now: () => SIGNING_INSTANT });
-  const app = buildApp({
-    authority: createAuthority(undefined, policies),
-    storageStatus: storageStatus(undefined),
-    verifier: rejectingVerifier,
-    now: () => SIGNING_INSTANT,
-    revocations,
-  });
+  const app = buildApp({ authority: createAuthority(undefined, policies), storageStatus: storageStatus(undefined), verifier: rejectingVerifier, now: () => SIGNING_INSTANT, revocations });
 
   const routes: RegisteredRoute[] = [];
   // NOTE: a route that buildApp registers directly on the root instance, outside a plugin,
@@ -365,21 +353,9 @@ t.test('real responses match the spec', async (t) => {
   const fileBlockId = revocations.list()[0]!.id;
   const apiBlockId = (await revocations.add({ kind: 'prefix', bucket: 'reports', prefix: 'hr/', expiresAt: '2026-03-02T00:00:00Z' }, 'root')).id;
 
-  const signingApp = buildApp({
-    authority: createAuthority(signer, policies),
-    storageStatus: storageStatus(signer),
-    verifier: aliceVerifier,
-    now: () => SIGNING_INSTANT,
-    revocations,
-  });
+  const signingApp = buildApp({ authority: createAuthority(signer, policies), storageStatus: storageStatus(signer), verifier: aliceVerifier, now: () => SIGNING_INSTANT, revocations });
   t.teardown(() => signingApp.close());
-  const adminApp = buildApp({
-    authority: { ...createAuthority(signer, policies), revocations },
-    storageStatus: storageStatus(signer),
-    verifier: adminVerifier,
-    now: () => SIGNING_INSTANT,
-    revocations,
-  });
+  const adminApp = buildApp({ authority: { ...createAuthority(signer, policies), revocations }, storageStatus: storageStatus(signer), verifier: adminVerifier, now: () => SIGNING_INSTANT, revocations });
   t.teardown(() => adminApp.close());
 
   const ajv = new Ajv2020({ strict: true });
@@ -429,15 +405,7 @@ t.test('real responses match the spec', async (t) => {
       body: { operation: 'GetObject', bucket: 'reports', key: 'a', acl: 'public-read' },
       status: 400,
     },
-    {
-      name: 'XML body',
-      app: signingApp,
-      method: 'POST',
-      url: '/v1/sign',
-      headers: { ...json, 'content-type': 'application/xml' },
-      body: '<a/>',
-      status: 415,
-    },
+    { name: 'XML body', app: signingApp, method: 'POST', url: '/v1/sign', headers: { ...json, 'content-type': 'application/xml' }, body: '<a/>', status: 415 },
     {
       name: 'signed upload with type and size',
       app: signingApp,
@@ -549,51 +517,11 @@ t.test('real responses match the spec', async (t) => {
       body: { kind: 'token', value: '5d3c1f0a-jti', reason: 'token posted in a public channel', expiresAt: '2026-03-01T13:00:00Z' },
       status: 201,
     },
-    {
-      name: 'add invalid revocation',
-      app: adminApp,
-      method: 'POST',
-      url: '/v1/admin/revocations',
-      headers: json,
-      body: { kind: 'prefix', value: 'x' },
-      status: 400,
-    },
-    {
-      name: 'add revocation XML body',
-      app: adminApp,
-      method: 'POST',
-      url: '/v1/admin/revocations',
-      headers: { ...json, 'content-type': 'application/xml' },
-      body: '<a/>',
-      status: 415,
-    },
-    {
-      name: 'remove revocation',
-      app: adminApp,
-      method: 'DELETE',
-      url: `/v1/admin/revocations/${apiBlockId}`,
-      route: '/v1/admin/revocations/:id',
-      headers: bearer,
-      status: 200,
-    },
-    {
-      name: 'remove unknown revocation',
-      app: adminApp,
-      method: 'DELETE',
-      url: '/v1/admin/revocations/no-such-id',
-      route: '/v1/admin/revocations/:id',
-      headers: bearer,
-      status: 404,
-    },
-    {
-      name: 'remove file revocation',
-      app: adminApp,
-      method: 'DELETE',
-      url: `/v1/admin/revocations/${fileBlockId}`,
-      route: '/v1/admin/revocations/:id',
-      headers: bearer,
-      status: 409,
-    },
+    { name: 'add invalid revocation', app: adminApp, method: 'POST', url: '/v1/admin/revocations', headers: json, body: { kind: 'prefix', value: 'x' }, status: 400 },
+    { name: 'add revocation XML body', app: adminApp, method: 'POST', url: '/v1/admin/revocations', headers: { ...json, 'content-type': 'application/xml' }, body: '<a/>', status: 415 },
+    { name: 'remove revocation', app: adminApp, method: 'DELETE', url: `/v1/admin/revocations/${apiBlockId}`, route: '/v1/admin/revocations/:id', headers: bearer, status: 200 },
+    { name: 'remove unknown revocation', app: adminApp, method: 'DELETE', url: '/v1/admin/revocations/no-such-id', route: '/v1/admin/revocations/:id', headers: bearer, status: 404 },
+    { name: 'remove file revocation', app: adminApp, method: 'DELETE', url: `/v1/admin/revocations/${fileBlockId}`, route: '/v1/admin/revocations/:id', headers: bearer, status: 409 },
   ] as const;
 
   for (const testCase of cases) {

@@ -6,14 +6,7 @@ import { OpenRazError } from '../errors/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { AccessRequest, AccessType, Decision, PolicySet, Principal, ResourceRequest } from '../policy/index.js';
 import type { RevocationCheck } from '../revocation/index.js';
-import {
-  checkDotSegments,
-  describeOperation,
-  validateOperationRequest,
-  type OperationRequest,
-  type PresignedRequest,
-  type UrlSigner,
-} from '../s3/index.js';
+import { checkDotSegments, describeOperation, validateOperationRequest, type OperationRequest, type PresignedRequest, type UrlSigner } from '../s3/index.js';
 
 /** A sign request as the API receives it: one operation plus the URL lifetime. */
 export interface SignRequest extends OperationRequest {
@@ -79,10 +72,7 @@ export async function authorizeAndSign(
 
   const signer = dependencies.signer(request.bucket);
   if (signer === undefined || signer.remainingLifetimeSeconds(context.now) < 1) {
-    throw new OpenRazError(
-      'ERR_SERVICE_NOT_READY',
-      'No valid storage credentials are loaded (none, or expired), so nothing can be signed; see /readyz.',
-    );
+    throw new OpenRazError('ERR_SERVICE_NOT_READY', 'No valid storage credentials are loaded (none, or expired), so nothing can be signed; see /readyz.');
   }
   // A URL never outlives its credentials: the lifetime is cut to what they have left, and
   // the response and the audit line carry the real expiry.
@@ -111,11 +101,7 @@ export async function authorizeAndSign(
   });
   if (auditBlocking && !(await audited)) throw auditUnavailable();
   if (!decision.allowed || decision.policyId === undefined) {
-    throw new OpenRazError(
-      'ERR_ACCESS_DENIED',
-      `Access denied: user "${caller.user}" may not ${operation.accessType} ${describeTarget(operation.resource)}.`,
-      { decisionId },
-    );
+    throw new OpenRazError('ERR_ACCESS_DENIED', `Access denied: user "${caller.user}" may not ${operation.accessType} ${describeTarget(operation.resource)}.`, { decisionId });
   }
 
   const stopTimer = dependencies.metrics.signingDuration.startTimer({ operation: operation.name });
@@ -132,11 +118,7 @@ export async function authorizeAndSign(
  */
 export function checkReservedBucket(bucket: string, reserved: ReadonlySet<string> | undefined): void {
   if (reserved?.has(bucket)) {
-    throw new OpenRazError(
-      'ERR_REQUEST_INVALID',
-      `Bucket name "${bucket}" is reserved: the storage server routes it to its own API (s3.reservedBucketNames).`,
-      { field: 'bucket' },
-    );
+    throw new OpenRazError('ERR_REQUEST_INVALID', `Bucket name "${bucket}" is reserved: the storage server routes it to its own API (s3.reservedBucketNames).`, { field: 'bucket' });
   }
 }
 
@@ -211,10 +193,7 @@ export interface DecisionFacts {
 }
 
 function auditUnavailable(): OpenRazError {
-  return new OpenRazError(
-    'ERR_AUDIT_UNAVAILABLE',
-    'The audit log cannot be written, so nothing is signed; the operators must fix the audit destination.',
-  );
+  return new OpenRazError('ERR_AUDIT_UNAVAILABLE', 'The audit log cannot be written, so nothing is signed; the operators must fix the audit destination.');
 }
 
 /**
@@ -231,25 +210,25 @@ export function recordDecision(dependencies: Pick<AuthorityDependencies, 'audit'
   });
   return dependencies.audit
     .write({
-      kind: facts.kind,
-      decisionId: facts.decisionId,
-      requestId: context.requestId,
-      user: principal.user,
-      groups: principal.groups,
-      ...(principal.roles === undefined || principal.roles.length === 0 ? {} : { roles: principal.roles }),
-      ...(facts.requestedBy === undefined ? {} : { requestedBy: facts.requestedBy }),
-      ...(facts.tokenId === undefined ? {} : { tokenId: facts.tokenId }),
-      operation: facts.operation,
-      accessType: accessRequest.accessType,
-      bucket: resource.bucket,
-      ...(resource.kind === 'object' ? { key: resource.key } : { prefix: resource.prefix }),
-      decision: decision.allowed ? 'allow' : 'deny',
-      ...(decision.policyId === undefined ? {} : { policyId: decision.policyId }),
-      reason: decision.reason,
-      ...(facts.expiresAt === undefined ? {} : { expiresAt: facts.expiresAt.toISOString() }),
-      clientIp: context.clientIp,
-      policyVersion: facts.policyVersion,
-    })
+    kind: facts.kind,
+    decisionId: facts.decisionId,
+    requestId: context.requestId,
+    user: principal.user,
+    groups: principal.groups,
+    ...(principal.roles === undefined || principal.roles.length === 0 ? {} : { roles: principal.roles }),
+    ...(facts.requestedBy === undefined ? {} : { requestedBy: facts.requestedBy }),
+    ...(facts.tokenId === undefined ? {} : { tokenId: facts.tokenId }),
+    operation: facts.operation,
+    accessType: accessRequest.accessType,
+    bucket: resource.bucket,
+    ...(resource.kind === 'object' ? { key: resource.key } : { prefix: resource.prefix }),
+    decision: decision.allowed ? 'allow' : 'deny',
+    ...(decision.policyId === undefined ? {} : { policyId: decision.policyId }),
+    reason: decision.reason,
+    ...(facts.expiresAt === undefined ? {} : { expiresAt: facts.expiresAt.toISOString() }),
+    clientIp: context.clientIp,
+    policyVersion: facts.policyVersion,
+  })
     .then(
       () => true,
       () => {

@@ -69,7 +69,7 @@ export function applyEnvironmentOverrides(
 
     const parsed = parseValue(raw.trim(), type);
     if (parsed === undefined) {
-      // A JSON value may hold file paths and variable names, never keys, but it is long: name the variable only.
+      // A JSON value is long, so the message names the variable only.
       const shown = type === 'json' ? 'value' : `"${raw}"`;
       problems.push({ source: name, pointer, message: `invalid ${VALUE_DESCRIPTIONS[type]} ${shown}` });
       continue;
@@ -101,10 +101,7 @@ function parseValue(raw: string, type: ValueType): unknown {
       if (raw === 'false' || raw === '0') return false;
       return undefined;
     case 'list': {
-      const items = raw
-        .split(',')
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
+      const items = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
       return items.length > 0 ? items : undefined;
     }
     case 'json':

@@ -91,18 +91,10 @@ function checkConsistency(config: Config, source: string): LoadProblem[] {
   // published public key from verifying (algorithm confusion).
   const hmac = jwt.algorithms.filter((algorithm) => algorithm.startsWith('HS'));
   if (jwt.secretFile !== undefined && hmac.length !== jwt.algorithms.length) {
-    problems.push({
-      source,
-      pointer: '/jwt/algorithms',
-      message: 'a shared secret (secretFile) verifies only HS256, HS384 or HS512; remove the other algorithms',
-    });
+    problems.push({ source, pointer: '/jwt/algorithms', message: 'a shared secret (secretFile) verifies only HS256, HS384 or HS512; remove the other algorithms' });
   }
   if (jwt.secretFile === undefined && hmac.length > 0) {
-    problems.push({
-      source,
-      pointer: '/jwt/algorithms',
-      message: `${hmac.join(', ')} ${hmac.length === 1 ? 'needs' : 'need'} a shared secret (secretFile), because public keys verify only asymmetric algorithms`,
-    });
+    problems.push({ source, pointer: '/jwt/algorithms', message: `${hmac.join(', ')} ${hmac.length === 1 ? 'needs' : 'need'} a shared secret (secretFile), because public keys verify only asymmetric algorithms` });
   }
 
   config.server.trustedProxies.forEach((entry, index) => {

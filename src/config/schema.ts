@@ -6,20 +6,9 @@ export const MAX_CLOCK_TOLERANCE_SECONDS = 300;
 
 /** JWS algorithms openraz accepts in `jwt.algorithms`; `none` is not one of them. */
 export const SUPPORTED_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-  'HS256',
-  'HS384',
-  'HS512',
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512',
+  'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
+  'HS256', 'HS384', 'HS512',
 ] as const;
 
 /**
@@ -43,8 +32,7 @@ export const CONFIG_SCHEMA = {
           type: 'array',
           default: [],
           items: { type: 'string', minLength: 1 },
-          description:
-            'Addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is believed; the client is the nearest address not in this list.',
+          description: 'Addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is believed; the client is the nearest address not in this list.',
         },
       },
     },
@@ -79,12 +67,7 @@ export const CONFIG_SCHEMA = {
         jwksTimeoutMs: { type: 'integer', minimum: 100, maximum: 60_000, default: 5_000 },
         jwksCooldownMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 30_000 },
         jwksCacheMaxAgeMs: { type: 'integer', minimum: 1_000, default: 600_000 },
-        adminScope: {
-          type: 'string',
-          minLength: 1,
-          default: 'openraz:admin',
-          description: 'Scope (in `scope` or `scp`) for the admin routes (/v1/admin/...) and for explanations and `as` in /v1/authorize.',
-        },
+        adminScope: { type: 'string', minLength: 1, default: 'openraz:admin', description: 'Scope (in `scope` or `scp`) for the admin routes (/v1/admin/...) and for explanations and `as` in /v1/authorize.' },
       },
     },
     s3: {
@@ -92,24 +75,18 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       default: {},
       properties: {
-        endpoint: {
-          type: 'string',
-          pattern: '^https?://',
-          description: 'Without `targets`: the endpoint of the single target. `https://s3.<region>.amazonaws.com` when unset.',
-        },
+        endpoint: { type: 'string', pattern: '^https?://', description: 'Without `targets`: the endpoint of the single target. `https://s3.<region>.amazonaws.com` when unset.' },
         region: { type: 'string', pattern: '^[a-z0-9-]+$', default: 'us-east-1', description: 'Without `targets`: the region of the single target.' },
         forcePathStyle: { type: 'boolean', default: false, description: 'Without `targets`: path-style addressing for the single target.' },
         credentials: {
           ...CREDENTIALS_SCHEMA,
-          description:
-            'Without `targets`: the credential source of the single target. Unset: `static` from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION.',
+          description: 'Without `targets`: the credential source of the single target. Unset: `static` from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION.',
         },
         targets: {
           type: 'array',
           minItems: 1,
           items: TARGET_SCHEMA,
-          description:
-            'Several storage targets, each chosen by bucket name or pattern. When set, endpoint, region, forcePathStyle, putObjectAcl and credentials must not be set here.',
+          description: 'Several storage targets, each chosen by bucket name or pattern. When set, endpoint, region, forcePathStyle, putObjectAcl and credentials must not be set here.',
         },
         reservedBucketNames: {
           type: 'array',
@@ -124,8 +101,7 @@ export const CONFIG_SCHEMA = {
         },
         putObjectAcl: {
           enum: ['private', 'bucket-owner-full-control'],
-          description:
-            'Without `targets`: canned ACL signed into every PutObject, so the uploader cannot add another (for stores that accept unsigned x-amz-* headers). Unset by default: AWS buckets with ACLs disabled reject most ACL headers.',
+          description: 'Without `targets`: canned ACL signed into every PutObject, so the uploader cannot add another (for stores that accept unsigned x-amz-* headers). Unset by default: AWS buckets with ACLs disabled reject most ACL headers.',
         },
       },
     },
@@ -147,8 +123,7 @@ export const CONFIG_SCHEMA = {
         onFailure: {
           enum: ['block', 'continue'],
           default: 'block',
-          description:
-            '`block`: while the audit destination cannot be written, decisions return 503 and nothing is signed. `continue`: keep serving and count the lost lines.',
+          description: '`block`: while the audit destination cannot be written, decisions return 503 and nothing is signed. `continue`: keep serving and count the lost lines.',
         },
       },
     },
@@ -157,11 +132,7 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       default: {},
       properties: {
-        url: {
-          type: 'string',
-          pattern: '^rediss?://',
-          description: 'Shared state for several replicas: rate limits and revocations. Unset: in memory.',
-        },
+        url: { type: 'string', pattern: '^rediss?://', description: 'Shared state for several replicas: rate limits and revocations. Unset: in memory.' },
         keyPrefix: { type: 'string', minLength: 1, default: 'openraz:' },
       },
     },
@@ -171,13 +142,7 @@ export const CONFIG_SCHEMA = {
       default: {},
       properties: {
         enabled: { type: 'boolean', default: true },
-        maxRequestsPerWindow: {
-          type: 'integer',
-          minimum: 1,
-          default: 1200,
-          description:
-            'Requests per principal (token user) in one window, over all /v1/ routes. A request whose token fails is rejected before it is counted.',
-        },
+        maxRequestsPerWindow: { type: 'integer', minimum: 1, default: 1200, description: 'Requests per principal (token user) in one window, over all /v1/ routes. A request whose token fails is rejected before it is counted.' },
         windowMs: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
       },
     },
@@ -186,11 +151,7 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       default: {},
       properties: {
-        file: {
-          type: 'string',
-          minLength: 1,
-          description: 'JSON file of blocked users, groups, token ids and bucket prefixes, for GitOps; reloaded when it changes.',
-        },
+        file: { type: 'string', minLength: 1, description: 'JSON file of blocked users, groups, token ids and bucket prefixes, for GitOps; reloaded when it changes.' },
       },
     },
     log: {

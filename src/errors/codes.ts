@@ -5,24 +5,11 @@
  * renamed or reused. `openapi.yaml` lists the same set, and a test keeps the two equal.
  */
 export const ERROR_CODES = {
-  ERR_REQUEST_INVALID: {
-    status: 400,
-    description: 'The request body does not match the schema, or has fields that do not go with the operation; `field` names the field.',
-  },
+  ERR_REQUEST_INVALID: { status: 400, description: 'The request body does not match the schema, or has fields that do not go with the operation; `field` names the field.' },
   ERR_REQUEST_BODY_NOT_JSON: { status: 400, description: 'The request body is not a JSON object in valid UTF-8.' },
-  ERR_REQUEST_KEY_INVALID: {
-    status: 400,
-    description:
-      'A key, prefix or other S3 name is longer than 1024 UTF-8 bytes, contains a control character or an unpaired surrogate; `field` names it.',
-  },
-  ERR_REQUEST_KEY_DOT_SEGMENT: {
-    status: 400,
-    description: 'The key has a `.` or `..` path segment, which HTTP clients rewrite; allowed only with `s3.allowDotSegments`.',
-  },
-  ERR_REQUEST_BUCKET_UNROUTED: {
-    status: 400,
-    description: 'No storage target serves the bucket: it matches no bucket pattern of `s3.targets`; `field` is `bucket`.',
-  },
+  ERR_REQUEST_KEY_INVALID: { status: 400, description: 'A key, prefix or other S3 name is longer than 1024 UTF-8 bytes, contains a control character or an unpaired surrogate; `field` names it.' },
+  ERR_REQUEST_KEY_DOT_SEGMENT: { status: 400, description: 'The key has a `.` or `..` path segment, which HTTP clients rewrite; allowed only with `s3.allowDotSegments`.' },
+  ERR_REQUEST_BUCKET_UNROUTED: { status: 400, description: 'No storage target serves the bucket: it matches no bucket pattern of `s3.targets`; `field` is `bucket`.' },
   ERR_REQUEST_EXPIRY_OUT_OF_RANGE: { status: 400, description: '`expiresInSeconds` is outside 1 to the configured maximum.' },
   ERR_REQUEST_TOO_LARGE: { status: 413, description: 'The request body is larger than `server.bodyLimitBytes`.' },
   ERR_REQUEST_MEDIA_TYPE: { status: 415, description: 'The request body is not `application/json`.' },
@@ -34,41 +21,16 @@ export const ERROR_CODES = {
   ERR_AUTH_KEY_NOT_FOUND: { status: 401, description: 'No configured key matches the token `kid` and `alg`.' },
   ERR_AUTH_CLAIM_INVALID: { status: 401, description: 'A required claim is missing or invalid; `claim` names it.' },
   ERR_AUTH_JWKS_UNAVAILABLE: { status: 503, description: 'The JWKS endpoint could not be reached and no cached key matches.' },
-  ERR_ACCESS_DENIED: {
-    status: 403,
-    description: 'The policies do not allow this operation for this user, or an admin has blocked the user, a group, the token or the prefix.',
-  },
-  ERR_AUTH_ADMIN_SCOPE_REQUIRED: {
-    status: 403,
-    description:
-      'Asking `/v1/authorize` on behalf of another principal (`as`), and every `/v1/admin/` route, need the admin scope (`jwt.adminScope`) in the token.',
-  },
+  ERR_ACCESS_DENIED: { status: 403, description: 'The policies do not allow this operation for this user, or an admin has blocked the user, a group, the token or the prefix.' },
+  ERR_AUTH_ADMIN_SCOPE_REQUIRED: { status: 403, description: 'Asking `/v1/authorize` on behalf of another principal (`as`), and every `/v1/admin/` route, need the admin scope (`jwt.adminScope`) in the token.' },
   ERR_REVOCATION_NOT_FOUND: { status: 404, description: 'No revocation has this id; `GET /v1/admin/revocations` lists them.' },
-  ERR_REVOCATION_FROM_FILE: {
-    status: 409,
-    description: 'The revocation comes from the revocation file (`revocation.file`), so only a change of the file removes it.',
-  },
-  ERR_REVOCATION_STORE_UNAVAILABLE: {
-    status: 503,
-    description:
-      'The shared revocation store (Redis, `redis.url`) cannot be reached. The change may or may not have been stored, so check `GET /v1/admin/revocations` before retrying.',
-  },
+  ERR_REVOCATION_FROM_FILE: { status: 409, description: 'The revocation comes from the revocation file (`revocation.file`), so only a change of the file removes it.' },
+  ERR_REVOCATION_STORE_UNAVAILABLE: { status: 503, description: 'The shared revocation store (Redis, `redis.url`) cannot be reached. The change may or may not have been stored, so check `GET /v1/admin/revocations` before retrying.' },
   ERR_ROUTE_NOT_FOUND: { status: 404, description: 'No route matches the method and path.' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, description: 'The route exists but not for this HTTP method.' },
-  ERR_RATE_LIMITED: {
-    status: 429,
-    description:
-      'The user of the token sent more than `rateLimit.maxRequestsPerWindow` requests in one `rateLimit.windowMs` window. Retry after the seconds in `Retry-After`.',
-  },
-  ERR_AUDIT_UNAVAILABLE: {
-    status: 503,
-    description: 'The audit destination cannot be written, and `audit.onFailure` is `block`: nothing is signed until it is fixed.',
-  },
-  ERR_SERVICE_NOT_READY: {
-    status: 503,
-    description:
-      'The storage target that serves the bucket has no valid credentials (none loaded, or expired), so nothing can be signed there; `/readyz` lists each target.',
-  },
+  ERR_RATE_LIMITED: { status: 429, description: 'The user of the token sent more than `rateLimit.maxRequestsPerWindow` requests in one `rateLimit.windowMs` window. Retry after the seconds in `Retry-After`.' },
+  ERR_AUDIT_UNAVAILABLE: { status: 503, description: 'The audit destination cannot be written, and `audit.onFailure` is `block`: nothing is signed until it is fixed.' },
+  ERR_SERVICE_NOT_READY: { status: 503, description: 'The storage target that serves the bucket has no valid credentials (none loaded, or expired), so nothing can be signed there; `/readyz` lists each target.' },
   ERR_INTERNAL: { status: 500, description: 'An unexpected error; the diagnostic log has the details under the request id.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

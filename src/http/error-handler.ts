@@ -32,19 +32,9 @@ export function installErrorHandler(app: FastifyInstance, metrics: Metrics): voi
     const allowed = ROUTE_METHODS.filter((method) => app.hasRoute({ method, url: path }));
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '));
-      return sendError(
-        request,
-        reply,
-        new OpenRazError('ERR_METHOD_NOT_ALLOWED', `${path} does not accept ${request.method}; use ${allowed.join(' or ')}.`),
-        metrics,
-      );
+      return sendError(request, reply, new OpenRazError('ERR_METHOD_NOT_ALLOWED', `${path} does not accept ${request.method}; use ${allowed.join(' or ')}.`), metrics);
     }
-    return sendError(
-      request,
-      reply,
-      new OpenRazError('ERR_ROUTE_NOT_FOUND', `No route ${request.method} ${path}; see openapi.yaml for the routes.`),
-      metrics,
-    );
+    return sendError(request, reply, new OpenRazError('ERR_ROUTE_NOT_FOUND', `No route ${request.method} ${path}; see openapi.yaml for the routes.`), metrics);
   });
 }
 
@@ -107,10 +97,7 @@ function translateValidation(issues: ValidationIssue[]): OpenRazError {
       return invalid(base, `Field "${base}" must be of type ${String(issue.params.type)}.`);
     case 'pattern':
       if (base === 'bucket') {
-        return invalid(
-          base,
-          'Field "bucket" must be an S3 bucket name: lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit.',
-        );
+        return invalid(base, 'Field "bucket" must be an S3 bucket name: lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit.');
       }
       return invalid(base, `Field "${base}" has an invalid format.`);
     default:
@@ -121,3 +108,4 @@ function translateValidation(issues: ValidationIssue[]): OpenRazError {
 function invalid(field: string, message: string, code: ErrorCode = 'ERR_REQUEST_INVALID'): OpenRazError {
   return new OpenRazError(code, message, { field });
 }
+

@@ -68,11 +68,7 @@ export const AUTHORIZE_RESPONSE_SCHEMA = {
     principal: {
       type: 'object',
       required: ['user', 'groups'],
-      properties: {
-        user: { type: 'string' },
-        groups: { type: 'array', items: { type: 'string' } },
-        roles: { type: 'array', items: { type: 'string' } },
-      },
+      properties: { user: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } }, roles: { type: 'array', items: { type: 'string' } } },
     },
     resource: {
       type: 'object',

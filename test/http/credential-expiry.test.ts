@@ -7,12 +7,7 @@ import { readCredentialsFromEnvironment } from '../../src/credentials/index.js';
 const keys = await createTestKeys();
 t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
 const policies = [
-  {
-    id: 1,
-    name: 'all',
-    resources: { bucket: { values: ['bkt'] }, path: { values: ['*'] } },
-    policyItems: [{ users: ['bob'], accesses: [{ type: 'read' }] }],
-  },
+  { id: 1, name: 'all', resources: { bucket: { values: ['bkt'] }, path: { values: ['*'] } }, policyItems: [{ users: ['bob'], accesses: [{ type: 'read' }] }] },
 ];
 const bob = await signToken(keys, { sub: 'bob' });
 
@@ -43,12 +38,7 @@ t.test('expired credentials sign nothing', async (t) => {
   t.teardown(() => service.close());
   const ready = await service.app.inject({ method: 'GET', url: '/readyz' });
   t.equal(ready.statusCode, 503, 'within the margin counts as expired');
-  const response = await service.app.inject({
-    method: 'POST',
-    url: '/v1/sign',
-    headers: { authorization: `Bearer ${bob}` },
-    payload: { operation: 'GetObject', bucket: 'bkt', key: 'k' },
-  });
+  const response = await service.app.inject({ method: 'POST', url: '/v1/sign', headers: { authorization: `Bearer ${bob}` }, payload: { operation: 'GetObject', bucket: 'bkt', key: 'k' } });
   t.equal(response.statusCode, 503);
   t.equal(response.json().code, 'ERR_SERVICE_NOT_READY');
   t.notOk(response.body.includes('X-Amz'));
@@ -63,13 +53,6 @@ t.test('credentials from the environment', async (t) => {
   });
   t.equal(credentials?.expiration?.toISOString(), '2026-01-02T11:00:00.000Z');
   t.equal(credentials?.sessionToken, 'token');
-  t.throws(
-    () => readCredentialsFromEnvironment({ AWS_ACCESS_KEY_ID: 'A' }),
-    /AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set/,
-    'no secret, no credentials',
-  );
-  t.throws(
-    () => readCredentialsFromEnvironment({ AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 'B', AWS_CREDENTIAL_EXPIRATION: 'soon' }),
-    /AWS_CREDENTIAL_EXPIRATION/,
-  );
+  t.throws(() => readCredentialsFromEnvironment({ AWS_ACCESS_KEY_ID: 'A' }), /AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set/, 'no secret, no credentials');
+  t.throws(() => readCredentialsFromEnvironment({ AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 'B', AWS_CREDENTIAL_EXPIRATION: 'soon' }), /AWS_CREDENTIAL_EXPIRATION/);
 });

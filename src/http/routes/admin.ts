@@ -67,10 +67,7 @@ export function requireUnblockedAdmin(adminScope: string, revocations: Revocatio
   return async (request) => {
     const caller = request.caller!;
     if (!caller.scopes.includes(adminScope)) {
-      throw new OpenRazError(
-        'ERR_AUTH_ADMIN_SCOPE_REQUIRED',
-        `The admin routes need the scope "${adminScope}" in the token's "scope" or "scp" claim.`,
-      );
+      throw new OpenRazError('ERR_AUTH_ADMIN_SCOPE_REQUIRED', `The admin routes need the scope "${adminScope}" in the token's "scope" or "scp" claim.`);
     }
     const block = revocations.findSubjectBlock(caller);
     if (block !== undefined) {
@@ -97,10 +94,7 @@ async function recordRevocationChange(audit: AuditLog, request: FastifyRequest, 
     clientIp: request.ip,
     revocation: { id, kind: blockKind, ...target, ...(reason === undefined ? {} : { reason }), ...(expiresAt === undefined ? {} : { expiresAt }) },
   };
-  request.log.info(
-    { admin: caller.user, revocationId: id, revocationKind: blockKind },
-    kind === 'revocation-add' ? 'revocation added' : 'revocation removed',
-  );
+  request.log.info({ admin: caller.user, revocationId: id, revocationKind: blockKind }, kind === 'revocation-add' ? 'revocation added' : 'revocation removed');
   try {
     await audit.write(record);
   } catch (error) {

@@ -40,12 +40,6 @@ export async function decisionRoutes(app: FastifyInstance, options: DecisionRout
     '/v1/authorize',
     { schema: { body: AUTHORIZE_REQUEST_SCHEMA, response: { 200: AUTHORIZE_RESPONSE_SCHEMA, ...ERROR_RESPONSES } }, onRequest },
     async (request) =>
-      explainAccess(
-        options.authority,
-        request.caller!,
-        request.body,
-        { requestId: request.id, clientIp: request.ip, now: request.callTime! },
-        options.adminScope,
-      ),
+      explainAccess(options.authority, request.caller!, request.body, { requestId: request.id, clientIp: request.ip, now: request.callTime! }, options.adminScope),
   );
 }
