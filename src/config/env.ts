@@ -70,8 +70,8 @@ export function applyEnvironmentOverrides(
     const parsed = parseValue(raw.trim(), type);
     if (parsed === undefined) {
       // A JSON value is long, so the message names the variable only.
-      const shown = type === 'json' ? 'value' : `"${raw}"`;
-      problems.push({ source: name, pointer, message: `invalid ${VALUE_DESCRIPTIONS[type]} ${shown}` });
+      const valueText = type === 'json' ? 'value' : `"${raw}"`;
+      problems.push({ source: name, pointer, message: `invalid ${VALUE_DESCRIPTIONS[type]} ${valueText}` });
       continue;
     }
     const [section, field] = pointer.slice(1).split('/') as [string, string];

@@ -62,7 +62,7 @@ export function checkStorageSettings(s3: Config['s3'], explicit: Record<string, 
 
 /**
  * Rewrites the schema's "unknown field" problem for a key written into the configuration, so
- * the message says where keys belong.
+ * the message names where keys belong.
  */
 export function explainInlineKey(problem: LoadProblem): LoadProblem {
   const field = problem.pointer.slice(problem.pointer.lastIndexOf('/') + 1);
@@ -110,7 +110,7 @@ function checkCredentials(credentials: CredentialsConfig | SourceCredentialsConf
   if (role.sourceCredentials !== undefined) checkCredentials(role.sourceCredentials, `${pointer}/sourceCredentials`, problem);
 }
 
-/** A static source reads either named environment variables (the standard AWS_* ones by default) or one file. */
+/** Checks that a static source reads either named environment variables (the standard AWS_* ones by default) or one file. */
 function checkStaticSource(credentials: CredentialsConfig | SourceCredentialsConfig, pointer: string, problem: ProblemSink): void {
   const named = ENVIRONMENT_FIELDS.filter((field) => credentials[field] !== undefined);
   if (credentials.file !== undefined) {

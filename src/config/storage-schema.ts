@@ -19,13 +19,16 @@ const ENVIRONMENT_VARIABLE_NAME = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0
  * it gives clearer messages than a JSON Schema `oneOf`.
  */
 const BASE_SOURCE_PROPERTIES = {
-  accessKeyIdEnv: { ...ENVIRONMENT_VARIABLE_NAME, description: '`static`: the environment variable that holds the access key id.' },
-  secretAccessKeyEnv: { ...ENVIRONMENT_VARIABLE_NAME, description: '`static`: the environment variable that holds the secret access key.' },
+  accessKeyIdEnv: { ...ENVIRONMENT_VARIABLE_NAME, description: '`static`: the environment variable that contains the access key id.' },
+  secretAccessKeyEnv: { ...ENVIRONMENT_VARIABLE_NAME, description: '`static`: the environment variable that contains the secret access key.' },
   sessionTokenEnv: {
     ...ENVIRONMENT_VARIABLE_NAME,
-    description: '`static`: the environment variable that holds the session token of temporary credentials.',
+    description: '`static`: the environment variable that contains the session token of temporary credentials.',
   },
-  expirationEnv: { ...ENVIRONMENT_VARIABLE_NAME, description: "`static`: the environment variable that holds the credentials' expiry (ISO 8601)." },
+  expirationEnv: {
+    ...ENVIRONMENT_VARIABLE_NAME,
+    description: "`static`: the environment variable that contains the credentials' expiry (ISO 8601).",
+  },
   file: {
     type: 'string',
     minLength: 1,
@@ -52,8 +55,8 @@ const SOURCE_CREDENTIALS_SCHEMA = {
 } as const;
 
 /**
- * Where a target's storage credentials come from. Keys never appear in the configuration
- * itself: a `static` source names environment variables or a file.
+ * The source of a target's storage credentials. Keys never appear in the configuration
+ * itself, because a `static` source names environment variables or a file.
  */
 export const CREDENTIALS_SCHEMA = {
   type: 'object',

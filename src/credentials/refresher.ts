@@ -2,7 +2,7 @@ import type { StorageCredentials } from '../s3/index.js';
 import { systemClock, type RefreshClock } from './clock.js';
 import type { CredentialSource } from './source.js';
 
-/** Longest delay one Node.js timer takes (2^31 - 1 ms, about 24.8 days); a later refresh is reached in steps. */
+/** Maximum delay of one Node.js timer (2^31 - 1 ms, about 24.8 days), so a later refresh is reached in steps. */
 const MAX_TIMER_DELAY_MS = 2_147_483_647;
 
 /** Backoff between failed refreshes: doubling from the initial delay up to the maximum, in milliseconds. */
@@ -13,7 +13,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialDelayMs: 1_000, maxDelayMs: 60_000 };
 
-/** What a refresher reports; no event carries a key or token. */
+/** An outcome that a refresher reports. No event carries a key or token. */
 export type RefreshEvent =
   | { type: 'loaded'; expiration?: Date; nextRefreshAt?: Date }
   | { type: 'unchanged'; expiration?: Date; retryInMs: number }
@@ -43,9 +43,9 @@ export interface RefresherOptions {
 
 /**
  * Keeps one target's credentials current in the background. Temporary credentials are
- * fetched again before they expire; a failure is reported and retried with exponential
- * backoff while the old credentials keep serving until their own expiry. Nothing here runs
- * on a request: readers only see `onCredentials` swaps.
+ * fetched again before they expire. A failure is reported and retried with exponential
+ * backoff, and the old credentials keep serving until their own expiry. Nothing here runs
+ * on a request, because readers only see the swaps that `onCredentials` makes.
  */
 export class CredentialRefresher {
   private readonly options: RefresherOptions;

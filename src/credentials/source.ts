@@ -1,7 +1,7 @@
 import type { CredentialSourceName } from '../config/index.js';
 import type { StorageCredentials } from '../s3/index.js';
 
-/** Where one storage target gets its credentials. */
+/** The source of one storage target's credentials. */
 export interface CredentialSource {
   readonly kind: CredentialSourceName;
   /**

@@ -70,7 +70,7 @@ export function jsonFileSource(file: string): CredentialSource {
 
 /**
  * Parses a `credential_process` document. Error messages name fields, never values, because
- * the text holds a secret.
+ * the text contains a secret.
  */
 export function parseCredentialsJson(file: string, text: string): StorageCredentials {
   let document: unknown;
@@ -109,8 +109,16 @@ export function iniFileSource(file: string, profile = 'default'): CredentialSour
     kind: 'static',
     refreshable: true,
     async resolve() {
+      const origin = `profile "${profile}" of ${file}`;
       const provider = fromIni({ filepath: file, configFilepath: file, profile, ignoreCache: true });
-      return toStorageCredentials(await provider(), `profile "${profile}" of ${file}`);
+      let identity: Awaited<ReturnType<typeof provider>>;
+      try {
+        identity = await provider();
+      } catch (error) {
+        // The SDK's message names the profile, not the file.
+        throw new Error(`${origin}: ${(error as Error).message}`, { cause: error });
+      }
+      return toStorageCredentials(identity, origin);
     },
   };
 }

@@ -9,7 +9,7 @@ type TargetRef = { name: string; source: CredentialSourceName };
 /**
  * Logs and counts what the credential refreshers report. Events that arrive before the
  * logger exists (the first fetches run before the app is built) are kept and written when
- * `attach` gives it. A line holds the target, the source, times and the error's name and
+ * `attach` gives it. A line contains the target, the source, times and the error's name and
  * message: never a key or token.
  */
 export class CredentialEventLog {
