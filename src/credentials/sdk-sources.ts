@@ -12,10 +12,13 @@ export const DEFAULT_ROLE_DURATION_SECONDS = 3600;
 const STS_CONNECTION_TIMEOUT_MS = 5_000;
 const STS_REQUEST_TIMEOUT_MS = 10_000;
 
+/** One STS request per fetch: the refresher retries with its own backoff, so SDK retries would only delay startup. */
+const STS_MAX_ATTEMPTS = 1;
+
 /**
  * The AWS SDK's default chain: environment variables, SSO, shared credentials and config
  * files, `credential_process`, web identity (IRSA), then ECS and EC2 instance metadata.
- * Each resolve asks the chain again (`forceRefresh`), so a refresh never gets the
+ * Each resolve runs the chain again (`forceRefresh`), so a refresh never gets the
  * SDK's cached copy.
  */
 export function defaultChainSource(profile?: string): CredentialSource {
@@ -52,6 +55,7 @@ export function assumeRoleSource(options: AssumeRoleOptions): CredentialSource {
     masterCredentials: sourceCredentials === undefined ? fromNodeProviderChain() : () => sourceCredentials.resolve(),
     clientConfig: {
       region: options.stsRegion,
+      maxAttempts: STS_MAX_ATTEMPTS,
       ...(options.stsEndpoint === undefined ? {} : { endpoint: options.stsEndpoint }),
       requestHandler: { connectionTimeout: STS_CONNECTION_TIMEOUT_MS, requestTimeout: STS_REQUEST_TIMEOUT_MS },
     },
