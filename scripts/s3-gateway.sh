@@ -5,10 +5,11 @@
 # Usage: bash scripts/s3-gateway.sh start|stop|status
 #
 #   start   Starts a monitor, one RAM-backed OSD (memstore) and two radosgw daemons,
-#           creates the test user, then creates the bucket openraz-warmup and writes one
-#           object to it, so the gateway is ready for writes when the script returns.
-#           Returns at once when this state directory's daemons are already running and
-#           both gateways respond to HTTP. Installs the Debian packages radosgw, ceph-mon, ceph-osd and curl
+#           creates the test user and the role openraz-signer that the user may assume,
+#           then creates the bucket openraz-warmup and writes one object to it, so the
+#           gateway is ready for writes when the script returns. When this state
+#           directory's daemons are already running and both gateways respond to HTTP, it
+#           only creates the role if it is missing. Installs the Debian packages radosgw, ceph-mon, ceph-osd and curl
 #           with apt-get when they are missing (needs root).
 #   stop    Stops the daemons whose pid files are in the state directory and waits
 #           until they have exited. Object data lives in RAM and is lost.
@@ -33,6 +34,8 @@ secret_key=${OPENRAZ_GATEWAY_SECRET_KEY:-openrazTestSecret0000000000000000000000
 sts_key=${OPENRAZ_GATEWAY_STS_KEY:-openrazStsKey000}
 user_id=openraz-test
 warm_up_bucket=openraz-warmup
+# A role the test user may assume with STS AssumeRole on the STS gateway, allowed s3:*.
+role_name=openraz-signer
 
 if ! [[ $port =~ ^[0-9]+$ && $mon_port =~ ^[0-9]+$ ]]; then
   echo "s3-gateway: error: OPENRAZ_GATEWAY_PORT ($port) and OPENRAZ_GATEWAY_MON_PORT ($mon_port) must be port numbers" >&2
@@ -397,6 +400,20 @@ create_user() {
   end_phase
 }
 
+# Creates the role that the test user may assume, with a permission policy that allows s3:*,
+# unless it exists. radosgw-admin role get exits 2 for a missing role.
+ensure_role() {
+  if radosgw-admin -c "$conf" role get --role-name="$role_name" >/dev/null 2>&1; then
+    return 0
+  fi
+  begin_phase "creating role $role_name for user $user_id" "$log_dir/client.rgw.sts.log"
+  local trust='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam:::user/'"$user_id"'"]},"Action":["sts:AssumeRole"]}]}'
+  local permissions='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],"Resource":"arn:aws:s3:::*"}]}'
+  radosgw-admin -c "$conf" role create --role-name="$role_name" --path=/ --assume-role-policy-doc="$trust" >/dev/null
+  radosgw-admin -c "$conf" role-policy put --role-name="$role_name" --policy-name=openraz-s3 --policy-doc="$permissions" >/dev/null
+  end_phase
+}
+
 # Sends an S3 request signed by curl's --aws-sigv4 to the plain gateway and prints the HTTP
 # status. curl 7.88 does not add x-amz-content-sha256, and radosgw rejects S3 requests
 # without it with SignatureDoesNotMatch, so this function sets the header and curl signs it.
@@ -434,6 +451,7 @@ warm_up() {
 start() {
   script_start_ms=$(now_ms)
   if all_running; then
+    ensure_role
     echo "s3-gateway: already running: http://127.0.0.1:$port (STS tokens: http://127.0.0.1:$sts_port), state in $state_dir"
     return 0
   fi
@@ -455,6 +473,7 @@ start() {
   start_osd
   start_gateways
   create_user
+  ensure_role
   warm_up
 
   local total=$(($(now_ms) - script_start_ms))

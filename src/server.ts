@@ -7,7 +7,9 @@ import { createMetrics, recordPolicySet, type Metrics } from './metrics/index.js
 import { createRedisClient } from './redis/index.js';
 import { PolicyStore, type ReloadResult } from './policy-store/index.js';
 import { RevocationStore, type FileReloadResult, type RedisBlocksEvent } from './revocation/index.js';
-import { UrlSigner, awsEndpoint, parseStorageTarget, type StorageCredentials } from './s3/index.js';
+import { systemClock, type RefreshClock, type RetryPolicy } from './credentials/index.js';
+import type { StorageCredentials } from './s3/index.js';
+import { CredentialEventLog, SignerRegistry, describeEndpoint, targetDefinitions } from './storage/index.js';
 
 /** A wired openraz service: the app, ready to listen, and what it needs to shut down. */
 export interface OpenRazService {
@@ -17,16 +19,23 @@ export interface OpenRazService {
   policies: PolicyStore;
   /** The admins' blocks; `reloadFile()` reloads the revocation file. */
   revocations: RevocationStore;
-  /** Stops accepting requests, waits for the ones in flight and flushes the audit stream. */
+  /** The storage targets and their signers, kept current in the background. */
+  storage: SignerRegistry;
+  /** Stops accepting requests, waits for the ones in flight, stops credential refreshes and flushes the audit stream. */
   close(): Promise<void>;
 }
 
 export interface ServiceOptions {
   /**
-   * Storage credentials, or null for none (the service then reports not ready). By default
-   * they are read from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+   * Fixed storage credentials for every target in place of the configured credential
+   * sources, or null for none (the service then reports not ready). By default each target
+   * uses the source its configuration names.
    */
   credentials?: StorageCredentials | null;
+  /** Time and timers for credential refreshes; by default real timers measured against `now`. */
+  clock?: RefreshClock;
+  /** Backoff between failed credential refreshes. */
+  retry?: RetryPolicy;
   logger?: FastifyServerOptions['logger'];
   now?: () => Date;
   /** Collect Node process metrics; tests that build many apps turn it off. */
@@ -34,8 +43,10 @@ export interface ServiceOptions {
 }
 
 /**
- * Loads everything the hot path needs (policies compiled, token keys imported, signer
- * built) and returns the app. Any invalid part stops here with every problem listed.
+ * Loads everything the hot path needs (policies compiled, token keys imported, storage
+ * credentials fetched and signers built) and returns the app. Any invalid part stops here
+ * with every problem listed. Storage credentials that cannot be fetched do not stop it: their
+ * target is not ready, and the fetch is retried in the background where that can help.
  *
  * @throws LoadError for invalid policies; Error for unreadable key files or a bad endpoint.
  */
@@ -49,13 +60,16 @@ export async function createService(config: Config, options: ServiceOptions = {}
   });
   recordPolicySet(metrics, policies.current().info);
   const verifier = await createTokenVerifier(config.jwt);
-  const target = {
-    ...parseStorageTarget(config.s3.endpoint ?? awsEndpoint(config.s3.region), config.s3.region, config.s3.forcePathStyle),
-    ...(config.s3.putObjectAcl === undefined ? {} : { putObjectAcl: config.s3.putObjectAcl }),
-  };
-  const credentials = options.credentials === undefined ? readCredentialsFromEnvironment(process.env) : options.credentials;
-  const signer = credentials ? new UrlSigner(target, credentials) : undefined;
   const now = options.now ?? (() => new Date());
+  // The app's logger exists only once the app is built; the log keeps the first fetches' events until then.
+  const credentialLog = new CredentialEventLog(metrics, now);
+  const storage = await SignerRegistry.open(targetDefinitions(config.s3), {
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    // Refresh times are measured on the service's clock, so a pinned `now` and the credentials' expiry agree.
+    clock: options.clock ?? { ...systemClock, now: () => now().getTime() },
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+    onEvent: (target, event) => credentialLog.record(target, event),
+  });
 
   const redis = createRedisClient(config.redis);
   let revocationLog: RevocationEventLog = { onFileReload() {}, onRedisEvent() {} };
@@ -70,6 +84,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       ...(options.now === undefined ? {} : { now: options.now }),
     });
   } catch (error) {
+    storage.close();
     redis?.disconnect();
     throw error;
   }
@@ -78,8 +93,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const app = buildApp({
     authority: {
       policies: () => policies.current(),
-      // Expired credentials count as none: nothing is signed with them.
-      signer: () => (signer !== undefined && signer.remainingLifetimeSeconds(now()) > 0 ? signer : undefined),
+      // Throws for a bucket no target serves, and for a target without valid credentials.
+      signer: (bucket) => storage.forBucket(bucket, now()),
       audit,
       metrics,
       signing: config.signing,
@@ -88,6 +103,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       auditBlocking: config.audit.onFailure === 'block',
       revocations,
     },
+    storageStatus: (instant) => storage.status(instant),
     revocations,
     verifier,
     logger: options.logger ?? { level: config.log.level, redact: REDACTED_LOG_PATHS, serializers: LOG_SERIALIZERS },
@@ -118,6 +134,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   };
   if (config.policies.watch) policies.watch();
   revocationLog = createRevocationEventLog(app.log);
+  credentialLog.attach(app.log);
   revocations.watch();
   app.log.info(
     { revocationFile: config.revocation.file, apiBlockStore: redis === undefined ? 'memory of this replica' : 'redis', activeBlocks: revocations.list().length },
@@ -125,13 +142,14 @@ export async function createService(config: Config, options: ServiceOptions = {}
   );
 
   const { info } = policies.current();
-  app.log.info(
-    { policiesDir: config.policies.dir, policyCount: info.policyCount, policyVersion: info.version, endpoint: `${target.protocol}//${target.hostname}${target.port === undefined ? '' : `:${target.port}`}`, region: target.region },
-    'openraz configured',
-  );
-  if (signer === undefined) {
-    app.log.warn('no storage credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY): /readyz returns 503 and nothing is signed');
-  }
+  const targets = storage.definitions().map((definition) => ({
+    name: definition.name,
+    buckets: definition.buckets,
+    endpoint: describeEndpoint(definition.target),
+    region: definition.target.region,
+    credentialSource: definition.credentials.source,
+  }));
+  app.log.info({ policiesDir: config.policies.dir, policyCount: info.policyCount, policyVersion: info.version, targets }, 'openraz configured');
 
   return {
     app,
@@ -139,7 +157,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
     metrics,
     policies,
     revocations,
+    storage,
     async close() {
+      storage.close();
       await policies.close();
       await app.close();
       await revocations.close();
@@ -147,23 +167,6 @@ export async function createService(config: Config, options: ServiceOptions = {}
       await redis?.quit();
     },
   };
-}
-
-/**
- * Reads storage credentials from the standard AWS environment variables:
- * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION.
- */
-export function readCredentialsFromEnvironment(env: NodeJS.ProcessEnv): StorageCredentials | undefined {
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) return undefined;
-  const sessionToken = env.AWS_SESSION_TOKEN;
-  // The AWS SDKs' environment provider reads the same variable for temporary credentials.
-  const expiration = env.AWS_CREDENTIAL_EXPIRATION ? new Date(env.AWS_CREDENTIAL_EXPIRATION) : undefined;
-  if (expiration !== undefined && Number.isNaN(expiration.getTime())) {
-    throw new Error(`AWS_CREDENTIAL_EXPIRATION "${env.AWS_CREDENTIAL_EXPIRATION}" is not an ISO 8601 date`);
-  }
-  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}), ...(expiration ? { expiration } : {}) };
 }
 
 interface RevocationEventLog {

@@ -19,6 +19,7 @@ import { createMetrics } from '../src/metrics/index.js';
 import { compilePolicyFiles, type PolicySet } from '../src/policy/index.js';
 import { RevocationStore } from '../src/revocation/index.js';
 import { UrlSigner, parseStorageTarget } from '../src/s3/index.js';
+import type { TargetStatus } from '../src/storage/index.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -48,9 +49,10 @@ const REVOCATION_CODES: readonly ErrorCode[] = ['ERR_REVOCATION_NOT_FOUND', 'ERR
 const SIGNED_HEADERS_CODES: readonly ErrorCode[] = ['ERR_REQUEST_URL_INVALID', 'ERR_REQUEST_HEADER_NOT_ALLOWED', 'ERR_REQUEST_OPERATION_UNSUPPORTED'];
 const CODES_NOT_RETURNED: Record<string, readonly ErrorCode[]> = {
   'POST /v1/sign': ['ERR_AUTH_ADMIN_SCOPE_REQUIRED', ...REVOCATION_CODES, ...SIGNED_HEADERS_CODES],
-  // /v1/authorize returns a denial as `allowed: false` in a 200 response, and signs nothing.
+  // /v1/authorize returns a denial as `allowed: false` in a 200 response, and signs nothing,
+  // so it needs neither a storage target nor credentials.
   // Its only ERR_ACCESS_DENIED is for a blocked caller that uses `as`.
-  'POST /v1/authorize': ['ERR_SERVICE_NOT_READY', 'ERR_REQUEST_KEY_DOT_SEGMENT', 'ERR_AUDIT_UNAVAILABLE', ...REVOCATION_CODES, ...SIGNED_HEADERS_CODES],
+  'POST /v1/authorize': ['ERR_SERVICE_NOT_READY', 'ERR_REQUEST_KEY_DOT_SEGMENT', 'ERR_REQUEST_BUCKET_UNROUTED', 'ERR_AUDIT_UNAVAILABLE', ...REVOCATION_CODES, ...SIGNED_HEADERS_CODES],
   'POST /v1/sign/request': ['ERR_AUTH_ADMIN_SCOPE_REQUIRED', ...REVOCATION_CODES],
   // A batch reports the decision, request and signing errors of its items in a 200 response.
   'POST /v1/sign/batch': [
@@ -61,6 +63,7 @@ const CODES_NOT_RETURNED: Record<string, readonly ErrorCode[]> = {
     'ERR_REQUEST_KEY_DOT_SEGMENT',
     'ERR_REQUEST_EXPIRY_OUT_OF_RANGE',
     'ERR_SERVICE_NOT_READY',
+    'ERR_REQUEST_BUCKET_UNROUTED',
     'ERR_AUDIT_UNAVAILABLE',
     ...REVOCATION_CODES,
     ...SIGNED_HEADERS_CODES,
@@ -202,6 +205,11 @@ function createAuthority(signer: UrlSigner | undefined, policies: PolicySet): Au
   };
 }
 
+/** /readyz input: one target, valid exactly when a signer is given. */
+function storageStatus(signer: UrlSigner | undefined): () => TargetStatus[] {
+  return () => [{ name: 'default', source: 'static', valid: signer !== undefined }];
+}
+
 const rejectingVerifier: TokenVerifier = {
   async verify() {
     throw new OpenRazError('ERR_AUTH_SIGNATURE_INVALID', 'The token signature is invalid.');
@@ -229,7 +237,7 @@ async function buildRecordedApp(): Promise<{ app: FastifyInstance; routes: Regis
   const policies = await compilePolicyFiles([{ name: 'tiny.json', text: JSON.stringify(TINY_POLICY_FILE) }], { now: SIGNING_INSTANT });
   // The admin routes are registered only with a revocation store.
   const revocations = await RevocationStore.open({ now: () => SIGNING_INSTANT });
-  const app = buildApp({ authority: createAuthority(undefined, policies), verifier: rejectingVerifier, now: () => SIGNING_INSTANT, revocations });
+  const app = buildApp({ authority: createAuthority(undefined, policies), storageStatus: storageStatus(undefined), verifier: rejectingVerifier, now: () => SIGNING_INSTANT, revocations });
 
   const routes: RegisteredRoute[] = [];
   // NOTE: a route that buildApp registers directly on the root instance, outside a plugin,
@@ -362,9 +370,9 @@ t.test('real responses match the spec', async (t) => {
   const fileBlockId = revocations.list()[0]!.id;
   const apiBlockId = (await revocations.add({ kind: 'prefix', bucket: 'reports', prefix: 'hr/', expiresAt: '2026-03-02T00:00:00Z' }, 'root')).id;
 
-  const signingApp = buildApp({ authority: createAuthority(signer, policies), verifier: aliceVerifier, now: () => SIGNING_INSTANT, revocations });
+  const signingApp = buildApp({ authority: createAuthority(signer, policies), storageStatus: storageStatus(signer), verifier: aliceVerifier, now: () => SIGNING_INSTANT, revocations });
   t.teardown(() => signingApp.close());
-  const adminApp = buildApp({ authority: { ...createAuthority(signer, policies), revocations }, verifier: adminVerifier, now: () => SIGNING_INSTANT, revocations });
+  const adminApp = buildApp({ authority: { ...createAuthority(signer, policies), revocations }, storageStatus: storageStatus(signer), verifier: adminVerifier, now: () => SIGNING_INSTANT, revocations });
   t.teardown(() => adminApp.close());
 
   const ajv = new Ajv2020({ strict: true });

@@ -41,7 +41,12 @@ export interface CallContext {
 /** The authority's collaborators. Policies and signers are getters, because a reload can swap them. */
 export interface AuthorityDependencies {
   policies(): PolicySet;
-  /** The signer for the storage target that serves `bucket` (undefined: ListBuckets on the default target). */
+  /**
+   * Returns the signer of the storage target that serves `bucket` (for ListBuckets, which
+   * names no bucket, the first target), or undefined when it has no credentials.
+   *
+   * @throws OpenRazError `ERR_REQUEST_BUCKET_UNROUTED` when no target serves the bucket.
+   */
   signer(bucket: string | undefined): UrlSigner | undefined;
   audit: AuditLog;
   metrics: Metrics;
@@ -138,6 +143,7 @@ export async function decideOperation(
   if (signer === undefined || signer.remainingLifetimeSeconds(context.now) < 1) {
     throw new OpenRazError('ERR_SERVICE_NOT_READY', 'No valid storage credentials are loaded (none, or expired), so nothing can be signed; see /readyz.');
   }
+  checkCopyWithinTarget(dependencies, operation, signer);
   // A URL never outlives its credentials: the lifetime is cut to what they have left, and
   // the response and the audit line carry the real expiry.
   const expiresInSeconds = Math.min(requestedExpiry, signer.remainingLifetimeSeconds(context.now));
@@ -193,6 +199,23 @@ export function prepareOperation(request: OperationRequest, dependencies: Pick<A
   const deleted = parseDeleteObjectsBody(request.body!);
   for (const { key } of deleted) checkKeyText('body', key);
   return describeOperation(request, deleted.map(({ key }) => key));
+}
+
+/**
+ * Rejects a copy whose source bucket another storage target serves: the store copies only
+ * within itself, and with its own credentials.
+ *
+ * @throws OpenRazError `ERR_REQUEST_INVALID` naming `copySource.bucket`.
+ */
+function checkCopyWithinTarget(dependencies: Pick<AuthorityDependencies, 'signer'>, operation: S3Operation, signer: UrlSigner): void {
+  for (const { role, resource } of operation.accesses) {
+    if (role !== 'copy-source' || dependencies.signer(resource.bucket)?.target === signer.target) continue;
+    throw new OpenRazError(
+      'ERR_REQUEST_INVALID',
+      `Bucket "${resource.bucket}" of "copySource" is served by another storage target than bucket "${operation.bucket}"; a store copies only within itself.`,
+      { field: 'copySource.bucket' },
+    );
+  }
 }
 
 /** Signs the granting conditions' requirements into an upload sent with headers. */

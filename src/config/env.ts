@@ -1,6 +1,6 @@
 import type { LoadProblem } from '../errors/index.js';
 
-type ValueType = 'string' | 'integer' | 'boolean' | 'list';
+type ValueType = 'string' | 'integer' | 'boolean' | 'list' | 'json';
 
 /**
  * The environment variables that override configuration settings, with the JSON pointer
@@ -36,6 +36,8 @@ export const ENVIRONMENT_OVERRIDES: Record<string, { pointer: string; type: Valu
   OPENRAZ_S3_FORCE_PATH_STYLE: { pointer: '/s3/forcePathStyle', type: 'boolean' },
   OPENRAZ_S3_RESERVED_BUCKETS: { pointer: '/s3/reservedBucketNames', type: 'list' },
   OPENRAZ_S3_PUT_OBJECT_ACL: { pointer: '/s3/putObjectAcl', type: 'string' },
+  OPENRAZ_S3_CREDENTIALS: { pointer: '/s3/credentials', type: 'json' },
+  OPENRAZ_S3_TARGETS: { pointer: '/s3/targets', type: 'json' },
   OPENRAZ_DEFAULT_EXPIRES_SECONDS: { pointer: '/signing/defaultExpiresSeconds', type: 'integer' },
   OPENRAZ_MAX_EXPIRES_SECONDS: { pointer: '/signing/maxExpiresSeconds', type: 'integer' },
   OPENRAZ_AUDIT_DESTINATION: { pointer: '/audit/destination', type: 'string' },
@@ -68,7 +70,9 @@ export function applyEnvironmentOverrides(
 
     const parsed = parseValue(raw.trim(), type);
     if (parsed === undefined) {
-      problems.push({ source: name, pointer, message: `invalid ${type === 'list' ? 'comma-separated list' : type} "${raw}"` });
+      // A JSON value is long, so the message names the variable only.
+      const valueText = type === 'json' ? 'value' : `"${raw}"`;
+      problems.push({ source: name, pointer, message: `invalid ${VALUE_DESCRIPTIONS[type]} ${valueText}` });
       continue;
     }
     const [section, field] = pointer.slice(1).split('/') as [string, string];
@@ -78,6 +82,14 @@ export function applyEnvironmentOverrides(
   }
   return problems;
 }
+
+const VALUE_DESCRIPTIONS: Record<ValueType, string> = {
+  string: 'string',
+  integer: 'integer',
+  boolean: 'boolean',
+  list: 'comma-separated list',
+  json: 'JSON',
+};
 
 function parseValue(raw: string, type: ValueType): unknown {
   switch (type) {
@@ -93,5 +105,11 @@ function parseValue(raw: string, type: ValueType): unknown {
       const items = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
       return items.length > 0 ? items : undefined;
     }
+    case 'json':
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        return undefined;
+      }
   }
 }

@@ -6,6 +6,7 @@ import { LoadError, type LoadProblem } from '../errors/index.js';
 import { ajvErrorsToProblems } from '../lib/ajv-problems.js';
 import { applyEnvironmentOverrides } from './env.js';
 import { CONFIG_SCHEMA, type Config } from './schema.js';
+import { checkStorageSettings, explainInlineKey } from './storage-rules.js';
 
 const KEY_SOURCES = ['jwksUrl', 'jwksFile', 'publicKeyFile', 'secretFile'] as const;
 
@@ -56,13 +57,20 @@ export function validateConfigDocument(document: Record<string, unknown>, source
       return pointer === undefined ? problem : { ...problem, source: fromEnvironment.get(pointer)! };
     });
 
-  if (!validateConfig(config)) problems.push(...attribute(ajvErrorsToProblems(source, validateConfig.errors)));
+  // The s3 section before defaults fill it, to tell a value that was set from a default.
+  const explicitS3 = isObject(config.s3) ? structuredClone(config.s3) : undefined;
+  if (!validateConfig(config)) problems.push(...attribute(ajvErrorsToProblems(source, validateConfig.errors).map(explainInlineKey)));
   if (problems.length > 0) throw new LoadError('invalid configuration', problems);
 
   const valid = config as unknown as Config;
   problems.push(...attribute(checkConsistency(valid, source)));
+  problems.push(...attribute(checkStorageSettings(valid.s3, explicitS3, source)));
   if (problems.length > 0) throw new LoadError('invalid configuration', problems);
   return valid;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Checks the rules that span several settings, which JSON Schema cannot state clearly. */

@@ -1,4 +1,5 @@
 import { MAX_PRESIGNED_EXPIRES_SECONDS } from '../s3/index.js';
+import { CREDENTIALS_SCHEMA, TARGET_SCHEMA, type CredentialsConfig, type TargetConfig } from './storage-schema.js';
 
 /** Maximum clock tolerance for token times, in seconds. */
 export const MAX_CLOCK_TOLERANCE_SECONDS = 300;
@@ -74,9 +75,19 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       default: {},
       properties: {
-        endpoint: { type: 'string', pattern: '^https?://' },
-        region: { type: 'string', pattern: '^[a-z0-9-]+$', default: 'us-east-1' },
-        forcePathStyle: { type: 'boolean', default: false },
+        endpoint: { type: 'string', pattern: '^https?://', description: 'Without `targets`: the endpoint of the single target. `https://s3.<region>.amazonaws.com` when unset.' },
+        region: { type: 'string', pattern: '^[a-z0-9-]+$', default: 'us-east-1', description: 'Without `targets`: the region of the single target.' },
+        forcePathStyle: { type: 'boolean', default: false, description: 'Without `targets`: path-style addressing for the single target.' },
+        credentials: {
+          ...CREDENTIALS_SCHEMA,
+          description: 'Without `targets`: the credential source of the single target. Unset: `static` from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION.',
+        },
+        targets: {
+          type: 'array',
+          minItems: 1,
+          items: TARGET_SCHEMA,
+          description: 'Several storage targets, each chosen by bucket name or pattern. When set, endpoint, region, forcePathStyle, putObjectAcl and credentials must not be set here.',
+        },
         reservedBucketNames: {
           type: 'array',
           default: ['admin', 'auth', 'swift'],
@@ -90,7 +101,7 @@ export const CONFIG_SCHEMA = {
         },
         putObjectAcl: {
           enum: ['private', 'bucket-owner-full-control'],
-          description: 'Canned ACL signed into every PutObject, so the uploader cannot add another (for stores that accept unsigned x-amz-* headers). Unset by default: AWS buckets with ACLs disabled reject most ACL headers.',
+          description: 'Without `targets`: canned ACL signed into every PutObject, so the uploader cannot add another (for stores that accept unsigned x-amz-* headers). Unset by default: AWS buckets with ACLs disabled reject most ACL headers.',
         },
       },
     },
@@ -188,6 +199,9 @@ export interface Config {
     reservedBucketNames: string[];
     allowDotSegments: boolean;
     putObjectAcl?: 'private' | 'bucket-owner-full-control';
+    /** Unset means `static` from the standard AWS_* environment variables. */
+    credentials?: CredentialsConfig;
+    targets?: TargetConfig[];
   };
   signing: { defaultExpiresSeconds: number; maxExpiresSeconds: number; maxBatchSize: number };
   audit: { destination: string; onFailure: 'block' | 'continue' };

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   ERR_REQUEST_BODY_NOT_JSON: { status: 400, description: 'The request body is not a JSON object in valid UTF-8.' },
   ERR_REQUEST_KEY_INVALID: { status: 400, description: 'A key, prefix or other S3 name is longer than 1024 UTF-8 bytes, contains a control character or an unpaired surrogate; `field` names it.' },
   ERR_REQUEST_KEY_DOT_SEGMENT: { status: 400, description: 'The key has a `.` or `..` path segment, which HTTP clients rewrite; allowed only with `s3.allowDotSegments`.' },
+  ERR_REQUEST_BUCKET_UNROUTED: { status: 400, description: 'No storage target serves the bucket: it matches no bucket pattern of `s3.targets`; `field` is `bucket`.' },
   ERR_REQUEST_EXPIRY_OUT_OF_RANGE: { status: 400, description: '`expiresInSeconds` is outside 1 to the configured maximum.' },
   ERR_REQUEST_TOO_LARGE: { status: 413, description: 'The request body is larger than `server.bodyLimitBytes`.' },
   ERR_REQUEST_MEDIA_TYPE: { status: 415, description: 'The request body is not `application/json`.' },
@@ -30,7 +31,7 @@ export const ERROR_CODES = {
   ERR_METHOD_NOT_ALLOWED: { status: 405, description: 'The route exists but not for this HTTP method.' },
   ERR_RATE_LIMITED: { status: 429, description: 'The user of the token sent more than `rateLimit.maxRequestsPerWindow` requests in one `rateLimit.windowMs` window. Retry after the seconds in `Retry-After`.' },
   ERR_AUDIT_UNAVAILABLE: { status: 503, description: 'The audit destination cannot be written, and `audit.onFailure` is `block`: nothing is signed until it is fixed.' },
-  ERR_SERVICE_NOT_READY: { status: 503, description: 'No storage credentials are loaded, so nothing can be signed; see `/readyz`.' },
+  ERR_SERVICE_NOT_READY: { status: 503, description: 'The storage target that serves the bucket has no valid credentials (none loaded, or expired), so nothing can be signed there; `/readyz` lists each target.' },
   ERR_INTERNAL: { status: 500, description: 'An unexpected error; the diagnostic log has the details under the request id.' },
   ERR_REQUEST_URL_INVALID: {
     status: 400,

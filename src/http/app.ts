@@ -5,6 +5,7 @@ import type { AuthorityDependencies } from '../authority/index.js';
 import type { TokenVerifier } from '../auth/index.js';
 import { OpenRazError } from '../errors/index.js';
 import type { RevocationStore } from '../revocation/index.js';
+import type { TargetStatus } from '../storage/index.js';
 import { installErrorHandler } from './error-handler.js';
 import { installRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { adminRoutes } from './routes/admin.js';
@@ -33,6 +34,8 @@ export const LOG_SERIALIZERS = {
 
 export interface AppOptions {
   authority: AuthorityDependencies;
+  /** Each storage target's readiness at an instant, for /readyz. */
+  storageStatus: (now: Date) => readonly TargetStatus[];
   verifier: TokenVerifier;
   /** The clock; tests pin it. */
   now?: () => Date;
@@ -86,7 +89,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
   app.register(healthRoutes, {
     policies: options.authority.policies,
-    signer: () => options.authority.signer(undefined),
+    storageStatus: options.storageStatus,
+    now,
     metrics: options.authority.metrics,
   });
   return app;

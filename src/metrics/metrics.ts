@@ -11,11 +11,13 @@ export interface Metrics {
   policySetInfo: Gauge<'version'>;
   policyReloads: Counter<'result'>;
   auditFailures: Counter;
+  credentialRefreshes: Counter<'target' | 'result'>;
+  credentialsExpiry: Gauge<'target'>;
 }
 
 /**
  * Creates the metrics. Labels are bounded sets (decision, operation, access type, error
- * code): never a user, a key or a token.
+ * code, configured target name): never a user, a key or a token.
  */
 export function createMetrics(options: { processMetrics: boolean } = { processMetrics: true }): Metrics {
   const registry = new Registry();
@@ -67,6 +69,18 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
       name: 'openraz_policy_reloads_total',
       help: 'Policy reload attempts, by result: loaded, unchanged or failed (the last good set keeps serving).',
       labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    credentialRefreshes: new Counter({
+      name: 'openraz_credential_refreshes_total',
+      help: 'Storage credential fetches, by target and result: loaded (new credentials), unchanged (the source returned the same ones) or failed.',
+      labelNames: ['target', 'result'] as const,
+      registers: [registry],
+    }),
+    credentialsExpiry: new Gauge({
+      name: 'openraz_credentials_expiry_timestamp_seconds',
+      help: 'When the current storage credentials of a target expire, as a Unix time in seconds; absent for long-term keys.',
+      labelNames: ['target'] as const,
       registers: [registry],
     }),
   };

@@ -13,6 +13,12 @@ export interface StorageTarget {
   putObjectAcl?: string;
 }
 
+/** The region name Cloudflare R2 takes in SigV4 scopes. */
+export const R2_REGION = 'auto';
+
+/** Host suffix of Cloudflare R2's S3 API endpoints (`<account id>.r2.cloudflarestorage.com`). */
+const R2_HOST_SUFFIX = '.r2.cloudflarestorage.com';
+
 /** Returns the AWS endpoint for `region`. */
 export function awsEndpoint(region: string): string {
   return `https://s3.${region}.amazonaws.com`;
@@ -63,4 +69,25 @@ export function addressBucket(target: StorageTarget, bucket: string | undefined)
     return { host: `${target.hostname}${port}`, pathPrefix: `/${bucket}` };
   }
   return { host: `${bucket}.${target.hostname}${port}`, pathPrefix: '' };
+}
+
+/** Returns true for a Cloudflare R2 S3 API host such as `<account id>.r2.cloudflarestorage.com`. */
+export function isR2Endpoint(hostname: string): boolean {
+  return hostname.endsWith(R2_HOST_SUFFIX) && hostname.length > R2_HOST_SUFFIX.length;
+}
+
+/**
+ * Checks that the region fits the endpoint: R2 signs in region `auto` only, and `auto`
+ * means nothing to other stores. R2 custom domains do not serve the S3 API, so only
+ * `<account id>.r2.cloudflarestorage.com` hosts count as R2.
+ *
+ * @returns the problem, or undefined when the pair is valid.
+ */
+export function checkEndpointRegion(hostname: string, region: string): string | undefined {
+  const r2 = isR2Endpoint(hostname);
+  if (r2 && region !== R2_REGION) return `Cloudflare R2 endpoint ${hostname} needs region "${R2_REGION}", not "${region}"`;
+  if (!r2 && region === R2_REGION) {
+    return `region "${R2_REGION}" is valid only for Cloudflare R2 endpoints (<account id>${R2_HOST_SUFFIX}), not for ${hostname}`;
+  }
+  return undefined;
 }

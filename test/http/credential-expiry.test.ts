@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import t from 'tap';
 import { TEST_CREDENTIALS, startTestService } from '../fixtures/service.js';
 import { NOW, NOW_SECONDS, createTestKeys, signToken } from '../fixtures/tokens.js';
-import { readCredentialsFromEnvironment } from '../../src/server.js';
+import { readCredentialsFromEnvironment } from '../../src/credentials/index.js';
 
 const keys = await createTestKeys();
 t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
@@ -53,6 +53,6 @@ t.test('credentials from the environment', async (t) => {
   });
   t.equal(credentials?.expiration?.toISOString(), '2026-01-02T11:00:00.000Z');
   t.equal(credentials?.sessionToken, 'token');
-  t.equal(readCredentialsFromEnvironment({ AWS_ACCESS_KEY_ID: 'A' }), undefined, 'no secret, no credentials');
+  t.throws(() => readCredentialsFromEnvironment({ AWS_ACCESS_KEY_ID: 'A' }), /AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set/, 'no secret, no credentials');
   t.throws(() => readCredentialsFromEnvironment({ AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 'B', AWS_CREDENTIAL_EXPIRATION: 'soon' }), /AWS_CREDENTIAL_EXPIRATION/);
 });
