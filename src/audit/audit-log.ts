@@ -19,6 +19,10 @@ export interface AuditRecord {
   bucket: string;
   key?: string;
   prefix?: string;
+  /** The object version, when the request names one. */
+  versionId?: string;
+  /** The multipart upload, when the request names one. */
+  uploadId?: string;
   decision: 'allow' | 'deny';
   policyId?: string;
   reason: string;

@@ -162,9 +162,11 @@ export async function decideOperation(
   });
   const allowed = decided.length > 0 && decided.every(({ decision }) => decision.allowed && decision.policyId !== undefined);
 
-  const audited = decided.map(({ accessRequest, decision }) =>
+  const audited = decided.map(({ access, accessRequest, decision }) =>
     recordDecision(dependencies, {
       kind: 'sign',
+      ...(access.versionId === undefined ? {} : { versionId: access.versionId }),
+      ...(access.uploadId === undefined ? {} : { uploadId: access.uploadId }),
       principal: caller,
       tokenId: caller.tokenId,
       operation: operation.name,
@@ -198,7 +200,7 @@ export function prepareOperation(request: OperationRequest, dependencies: Pick<A
   if (request.operation !== 'DeleteObjects') return describeOperation(request);
   const deleted = parseDeleteObjectsBody(request.body!);
   for (const { key } of deleted) checkKeyText('body', key);
-  return describeOperation(request, deleted.map(({ key }) => key));
+  return describeOperation(request, deleted);
 }
 
 /**
@@ -329,6 +331,10 @@ export interface DecisionFacts {
   tokenId: string | undefined;
   /** The user whose token made the call, when it asked on behalf of another principal. */
   requestedBy?: string;
+  /** The object version the access reads, deletes or tags. */
+  versionId?: string;
+  /** The multipart upload the access works on. */
+  uploadId?: string;
   operation: string;
   accessRequest: AccessRequest;
   decision: Decision;
@@ -368,6 +374,8 @@ export function recordDecision(dependencies: Pick<AuthorityDependencies, 'audit'
     accessType: accessRequest.accessType,
     bucket: resource.bucket,
     ...(resource.kind === 'object' ? { key: resource.key } : { prefix: resource.prefix }),
+    ...(facts.versionId === undefined ? {} : { versionId: facts.versionId }),
+    ...(facts.uploadId === undefined ? {} : { uploadId: facts.uploadId }),
     decision: decision.allowed ? 'allow' : 'deny',
     ...(decision.policyId === undefined ? {} : { policyId: decision.policyId }),
     reason: decision.reason,

@@ -17,14 +17,14 @@ export interface RequestContext {
   ifNoneMatch?: string;
   /**
    * How the store will enforce an upload's requirements, when the request uploads data:
-   * `headers` signed into the request, `multipart` headers signed into the request that
-   * starts a multipart upload (which cannot carry `If-None-Match`), or `form` conditions of
-   * a POST policy. Absent for requests that upload nothing.
+   * `headers` signed into the request, `unconditional` headers signed into a request that
+   * cannot be made conditional on the key not existing (a copy, the start of a multipart
+   * upload), or `form` conditions of a POST policy. Absent for requests that upload nothing.
    */
   upload?: UploadChannel;
 }
 
-export type UploadChannel = 'headers' | 'multipart' | 'form';
+export type UploadChannel = 'headers' | 'unconditional' | 'form';
 
 /**
  * A rule an allowed upload must obey, which openraz signs into the request so the store
@@ -195,9 +195,10 @@ export const compileServerSideEncryption: ConditionCompiler = (values) => {
 };
 
 /**
- * `if-none-match`: an upload must not overwrite an existing key. An upload sent with signed
- * headers gets `If-None-Match: *` signed in. A form upload and the start of a multipart
- * upload cannot carry it, so they are not allowed. Requests that upload nothing pass.
+ * `if-none-match`: an upload must not overwrite an existing key. A PutObject gets
+ * `If-None-Match: *` signed in. Form uploads, copies and multipart uploads are not allowed:
+ * a form cannot carry the header, and Ceph RGW 16.2 ignores it on CopyObject and
+ * CompleteMultipartUpload. Requests that upload nothing pass.
  */
 export const compileIfNoneMatch: ConditionCompiler = (values) => {
   if (values.length !== 1 || values[0]!.trim() !== '*') {

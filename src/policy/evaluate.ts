@@ -1,5 +1,6 @@
 import { evaluateAll, firstFailing, type CompiledCondition, type ConditionResult, type RequestContext, type UploadRequirement } from './conditions.js';
-import type { AccessRequest, CompiledItem, CompiledPolicy, Decision } from './types.js';
+import type { ResourceMatcher } from './resource-matcher.js';
+import { EVERY_BUCKET_NAME, type AccessRequest, type CompiledItem, type CompiledPolicy, type Decision } from './types.js';
 
 /**
  * The part an item or check plays, which sets how its conditions must turn out to count. Parts that grant (allow
@@ -124,7 +125,7 @@ function evaluatePolicy(policy: CompiledPolicy, request: ResolvedRequest, trace:
   return undefined;
 }
 
-/** The upload requirements of the conditions that granted, for the signer to enforce. */
+/** Collects the upload requirements of the conditions that granted, for the signer to enforce. */
 function collectRequirements(conditions: readonly CompiledCondition[], context: RequestContext): UploadRequirement[] {
   const requirements: UploadRequirement[] = [];
   for (const condition of conditions) {
@@ -145,7 +146,7 @@ function matchResources(policy: CompiledPolicy, request: ResolvedRequest): { all
   let allowApplies = false;
   let denyApplies = false;
   for (const set of policy.resources) {
-    if (!set.bucket.matches(resource.bucket, principal.user)) continue;
+    if (!matchesBucket(set.bucket, resource.bucket, principal.user)) continue;
     if (resource.kind === 'object') {
       if (set.path.matches(resource.key, principal.user)) return { allowApplies: true, denyApplies: true };
       continue;
@@ -154,6 +155,16 @@ function matchResources(policy: CompiledPolicy, request: ResolvedRequest): { all
     denyApplies ||= set.path.touchesPrefix(resource.prefix, principal.user);
   }
   return { allowApplies, denyApplies };
+}
+
+/**
+ * Matches the bucket resource. The bucket `*`, which no bucket name can be, stands for every
+ * bucket, as ListBuckets needs. Only a value of `*` that is not an excludes list covers it,
+ * because any other pattern, or an excludes list, leaves out some buckets.
+ */
+function matchesBucket(matcher: ResourceMatcher, bucket: string, user: string): boolean {
+  if (bucket !== EVERY_BUCKET_NAME) return matcher.matches(bucket, user);
+  return !matcher.excludes && matcher.values.some((value) => /^\*+$/.test(value));
 }
 
 function findItem(

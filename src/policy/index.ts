@@ -10,6 +10,7 @@ export { POLICY_FILE_SCHEMA, ROLES_FILE_SCHEMA } from './schema.js';
 export type { RequestContext, ConditionResult, UploadChannel, UploadRequirement } from './conditions.js';
 export {
   ACCESS_TYPES,
+  EVERY_BUCKET_NAME,
   type AccessType,
   type AccessRequest,
   type CompiledPolicy,

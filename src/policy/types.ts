@@ -67,6 +67,9 @@ export interface Principal {
   roles?: readonly string[];
 }
 
+/** The bucket name that stands for every bucket, for ListBuckets; S3 bucket names cannot contain `*`. */
+export const EVERY_BUCKET_NAME = '*';
+
 /**
  * The resource asked for. An object request names one key. A list request names a prefix, and it is
  * allowed only when every key that starts with the prefix would be allowed.

@@ -20,11 +20,11 @@ const NAMED_REFERENCES: Record<string, string> = { amp: '&', lt: '<', gt: '>', q
  * Parses the XML body of DeleteObjects (`POST /bucket?delete`) into the keys it deletes, which
  * are then authorized one by one.
  *
- * The body is read the way S3 reads it, or rejected: references are decoded here (the five
- * predefined entities and numeric character references), and anything a parser could read
+ * The body is read the way S3 reads it, or rejected. References are decoded here: the five
+ * predefined entities and numeric character references. Anything a parser could read
  * differently from S3 is refused, such as a DOCTYPE with its own entities, CDATA sections,
- * comments, or unknown elements. A key read differently here than by S3 would delete an
- * object that was never authorized.
+ * comments, or unknown elements, because a key read differently here than by S3 would
+ * delete an object that was never authorized.
  *
  * @throws OpenRazError `ERR_REQUEST_BODY_INVALID` naming the field `body`.
  */
@@ -32,12 +32,15 @@ export function parseDeleteObjectsBody(body: string): DeletedObject[] {
   if (body.includes('<!')) {
     throw invalidBody('must not contain a DOCTYPE, CDATA section or comment (a "<!" sequence)');
   }
-  // openraz signs the body's UTF-8 bytes; a declaration naming another encoding would make
-  // S3 read other characters, and so other keys, than the ones authorized here.
+  // openraz signs the body's UTF-8 bytes. A declaration that names another encoding would
+  // make S3 read other characters, and so other keys, than the ones authorized here.
   const encoding = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([^"']*)["']/.exec(body)?.[1];
   if (encoding !== undefined && encoding.toLowerCase() !== 'utf-8') {
     throw invalidBody(`declares the encoding "${encoding}"; only UTF-8 is accepted`);
   }
+  // Counted before parsing, so an oversized body costs a scan, not a parse.
+  const objectCount = body.match(/<Object[\s>]/g)?.length ?? 0;
+  if (objectCount > MAX_DELETE_OBJECTS) throw invalidBody(`names ${objectCount} objects; S3 deletes at most ${MAX_DELETE_OBJECTS} per request`);
   const valid = XMLValidator.validate(body);
   if (valid !== true) {
     throw invalidBody(`is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
@@ -51,7 +54,7 @@ export function parseDeleteObjectsBody(body: string): DeletedObject[] {
     processEntities: false,
     isArray: (name) => name === 'Object',
   });
-  const document = parser.parse(body) as Record<string, unknown>;
+  const document = parseDocument(parser, body);
   const root = Object.keys(document);
   if (root.length !== 1 || root[0] !== 'Delete' || !isRecord(document.Delete)) {
     throw invalidBody('must have one root element <Delete> with <Object> elements inside');
@@ -73,6 +76,15 @@ export function parseDeleteObjectsBody(body: string): DeletedObject[] {
   return objects;
 }
 
+/** Parses the body; the parser's own errors (nesting depth, reserved element names) become 400s. */
+function parseDocument(parser: XMLParser, body: string): Record<string, unknown> {
+  try {
+    return parser.parse(body) as Record<string, unknown>;
+  } catch (error) {
+    throw invalidBody(`could not be parsed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 function readObject(entry: unknown, index: number): DeletedObject {
   const where = `<Object> number ${index + 1}`;
   if (!isRecord(entry)) throw invalidBody(`${where} must contain a <Key>`);
@@ -80,6 +92,7 @@ function readObject(entry: unknown, index: number): DeletedObject {
     if (isLayoutText(name, value)) continue;
     if (!OBJECT_ELEMENTS.has(name)) throw invalidBody(`${where} has an unknown element <${name}>`);
   }
+  for (const name of ['ETag', 'LastModifiedTime', 'Size']) readText(entry[name], `${where} <${name}>`);
   const key = readText(entry.Key, `${where} <Key>`);
   if (key === undefined || key === '') throw invalidBody(`${where} must contain a non-empty <Key>`);
   const versionId = readText(entry.VersionId, `${where} <VersionId>`);
@@ -96,13 +109,15 @@ function readText(value: unknown, where: string): string | undefined {
 function decodeReferences(text: string, where: string): string {
   return text.replace(REFERENCE, (match, named: string | undefined, decimal: string | undefined, hex: string | undefined) => {
     if (named !== undefined) return NAMED_REFERENCES[named]!;
-    const codePoint = decimal !== undefined ? Number(decimal) : hex !== undefined ? Number.parseInt(hex, 16) : Number.NaN;
+    let codePoint = Number.NaN;
+    if (decimal !== undefined) codePoint = Number(decimal);
+    if (hex !== undefined) codePoint = Number.parseInt(hex, 16);
     if (!isXmlCharacter(codePoint)) throw invalidBody(`${where} has an invalid reference "${match}"`);
     return String.fromCodePoint(codePoint);
   });
 }
 
-/** The Char production of XML 1.0: what a character reference may name. */
+/** Tests the Char production of XML 1.0: the code points a character reference may name. */
 function isXmlCharacter(codePoint: number): boolean {
   return (
     codePoint === 0x9 ||

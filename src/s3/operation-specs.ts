@@ -81,7 +81,8 @@ export interface OperationSpec {
   required: readonly RequestField[];
   /**
    * How the operation uploads data, when it does, so that upload conditions apply and their
-   * requirements are signed in: as `headers`, or as the start of a `multipart` upload.
+   * requirements are signed in: as `headers`, or as `unconditional` headers that cannot
+   * stop an overwrite.
    */
   upload?: Exclude<UploadChannel, 'form'>;
 }
@@ -130,7 +131,7 @@ export const OPERATION_SPECS: Readonly<Record<OperationName, OperationSpec>> = {
     query: { uploads: '' },
     fields: ['key', 'contentType', 'serverSideEncryption'],
     required: ['key'],
-    upload: 'multipart',
+    upload: 'unconditional',
   },
   UploadPart: {
     method: 'PUT',
@@ -172,7 +173,7 @@ export const OPERATION_SPECS: Readonly<Record<OperationName, OperationSpec>> = {
     query: {},
     fields: ['key', 'copySource', ...UPLOAD_FIELDS],
     required: ['key', 'copySource'],
-    upload: 'headers',
+    upload: 'unconditional',
   },
   UploadPartCopy: {
     method: 'PUT',

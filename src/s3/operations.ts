@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { escapeUri } from '@smithy/util-uri-escape';
-import type { AccessType, ResourceRequest } from '../policy/index.js';
+import { EVERY_BUCKET_NAME, type AccessType, type ResourceRequest } from '../policy/index.js';
+import type { DeletedObject } from './delete-objects.js';
 import { encodeKeyPath } from './encode.js';
 import { OPERATION_SPECS, type OperationName, type RequestField } from './operation-specs.js';
 
@@ -79,6 +80,10 @@ export interface OperationAccess {
   resource: ResourceRequest;
   /** The reason the operation needs it, for denial messages. */
   role: 'target' | 'copy-source' | 'deleted-key' | 'every-bucket';
+  /** The object version the access reads, deletes or tags, for the audit line. */
+  versionId?: string;
+  /** The multipart upload the access works on, for the audit line. */
+  uploadId?: string;
 }
 
 /** The name of a browser form upload (S3's POST Object), which the form-upload route signs. */
@@ -103,7 +108,7 @@ export interface S3Operation {
 }
 
 /** The resource ListBuckets is decided on: `list` granted on every bucket, written as the bucket `*`. */
-export const EVERY_BUCKET: ResourceRequest = { kind: 'prefix', bucket: '*', prefix: '' };
+export const EVERY_BUCKET: ResourceRequest = { kind: 'prefix', bucket: EVERY_BUCKET_NAME, prefix: '' };
 
 /** Query parameter names of the request fields that travel in the query string. */
 export const QUERY_NAMES: Partial<Record<RequestField, string>> = {
@@ -147,9 +152,9 @@ export const RESPONSE_OVERRIDE_NAMES: Record<keyof ResponseOverrides, string> = 
  * Maps a sign request to the S3 request it stands for. The request must already be valid
  * (`validateOperationRequest`); DeleteObjects also needs the keys parsed from its body.
  *
- * @param deletedKeys DeleteObjects only: the keys its body deletes, each authorized for `delete`.
+ * @param deleted DeleteObjects only: the objects its body deletes, each authorized for `delete`.
  */
-export function describeOperation(request: OperationRequest, deletedKeys: readonly string[] = []): S3Operation {
+export function describeOperation(request: OperationRequest, deleted: readonly DeletedObject[] = []): S3Operation {
   const spec = OPERATION_SPECS[request.operation];
   const query: Record<string, string> = { ...spec.query };
   const headers: Record<string, string> = {};
@@ -169,13 +174,16 @@ export function describeOperation(request: OperationRequest, deletedKeys: readon
   if (request.objectAttributes !== undefined) headers['x-amz-object-attributes'] = request.objectAttributes.join(',');
   if (request.operation === 'GetObjectAttributes') moveToHeaders(query, headers);
   if (request.copySource !== undefined) headers['x-amz-copy-source'] = formatCopySource(request.copySource);
+  // A copy keeps the source's metadata, Content-Type included, unless the request replaces
+  // it. The declared type that the policies checked must be the type stored.
+  if (request.operation === 'CopyObject' && request.contentType !== undefined) headers['x-amz-metadata-directive'] = 'REPLACE';
 
   const operation: S3Operation = {
     name: request.operation,
     method: spec.method,
     query,
     headers,
-    accesses: describeAccesses(request, deletedKeys),
+    accesses: describeAccesses(request, deleted),
   };
   if (request.bucket !== undefined) operation.bucket = request.bucket;
   if (spec.resource === 'object') operation.key = request.key!;
@@ -189,7 +197,7 @@ export function describeOperation(request: OperationRequest, deletedKeys: readon
   return operation;
 }
 
-function describeAccesses(request: OperationRequest, deletedKeys: readonly string[]): OperationAccess[] {
+function describeAccesses(request: OperationRequest, deleted: readonly DeletedObject[]): OperationAccess[] {
   const spec = OPERATION_SPECS[request.operation];
   const bucket = request.bucket ?? '';
   switch (spec.resource) {
@@ -200,11 +208,26 @@ function describeAccesses(request: OperationRequest, deletedKeys: readonly strin
     case 'prefix':
       return [{ accessType: spec.accessType, resource: { kind: 'prefix', bucket, prefix: request.prefix ?? '' }, role: 'target' }];
     case 'deleted-keys':
-      return deletedKeys.map((key) => ({ accessType: spec.accessType, resource: { kind: 'object', bucket, key }, role: 'deleted-key' }));
+      return deleted.map(({ key, versionId }) => ({
+        accessType: spec.accessType,
+        resource: { kind: 'object', bucket, key },
+        role: 'deleted-key',
+        ...(versionId === undefined ? {} : { versionId }),
+      }));
     case 'object': {
-      const accesses: OperationAccess[] = [{ accessType: spec.accessType, resource: { kind: 'object', bucket, key: request.key! }, role: 'target' }];
+      const target: OperationAccess = { accessType: spec.accessType, resource: { kind: 'object', bucket, key: request.key! }, role: 'target' };
+      if (request.versionId !== undefined) target.versionId = request.versionId;
+      if (request.uploadId !== undefined) target.uploadId = request.uploadId;
+      const accesses = [target];
       const source = request.copySource;
-      if (source !== undefined) accesses.push({ accessType: 'read', resource: { kind: 'object', bucket: source.bucket, key: source.key }, role: 'copy-source' });
+      if (source !== undefined) {
+        accesses.push({
+          accessType: 'read',
+          resource: { kind: 'object', bucket: source.bucket, key: source.key },
+          role: 'copy-source',
+          ...(source.versionId === undefined ? {} : { versionId: source.versionId }),
+        });
+      }
       return accesses;
     }
   }

@@ -47,6 +47,12 @@ export function validateOperationRequest(request: OperationRequest): void {
   if (request.copySourceRange !== undefined && !/^bytes=\d{1,19}-\d{1,19}$/.test(request.copySourceRange)) {
     throw invalidField('copySourceRange', 'Field "copySourceRange" must be a closed byte range such as "bytes=0-5242879".');
   }
+  // Ceph RGW names an upload's parts `<key>.<uploadId>…` without checking that the ID belongs
+  // to the key, so an ID with a dot reaches another key's upload (`a` + `b.X` is `a.b` + `X`).
+  // Upload IDs of Amazon S3, Ceph and MinIO have no dots.
+  if (request.uploadId?.includes('.')) {
+    throw invalidField('uploadId', 'Field "uploadId" must not contain "."; send the upload ID that CreateMultipartUpload returned.');
+  }
   for (const attribute of request.objectAttributes ?? []) {
     if (!OBJECT_ATTRIBUTES.has(attribute)) {
       throw invalidField('objectAttributes', `"${attribute}" is not an object attribute; use ${[...OBJECT_ATTRIBUTES].join(', ')}.`);

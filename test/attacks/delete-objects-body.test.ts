@@ -164,19 +164,15 @@ t.test('signed URL takes only its body', async (t) => {
   t.ok(await exists('secret/y'), 'secret/y is still there');
 });
 
-t.test(
-  'parser limits are client errors',
-  { todo: 'fast-xml-parser throws plain Errors (nesting limit, reserved names), which become ERR_INTERNAL (500)' },
-  async (t) => {
-    const bodies = [
-      `<Delete><Object><Key>open/a</Key><Size>${'<a>'.repeat(200)}${'</a>'.repeat(200)}</Size></Object></Delete>`,
-      '<Delete><Object><Key>open/a</Key></Object><__proto__><Key>secret/x</Key></__proto__></Delete>',
-      '<Delete><Object><Key>open/a</Key><constructor>x</constructor></Object></Delete>',
-    ];
-    for (const body of bodies) {
-      const { status, json } = await signDelete(body);
-      t.equal(status, 400, body.slice(0, 60));
-      t.equal(json.code, 'ERR_REQUEST_BODY_INVALID', body.slice(0, 60));
-    }
-  },
-);
+t.test('parser limits are client errors', async (t) => {
+  const bodies = [
+    `<Delete><Object><Key>open/a</Key><Size>${'<a>'.repeat(200)}${'</a>'.repeat(200)}</Size></Object></Delete>`,
+    '<Delete><Object><Key>open/a</Key></Object><__proto__><Key>secret/x</Key></__proto__></Delete>',
+    '<Delete><Object><Key>open/a</Key><constructor>x</constructor></Object></Delete>',
+  ];
+  for (const body of bodies) {
+    const { status, json } = await signDelete(body);
+    t.equal(status, 400, body.slice(0, 60));
+    t.equal(json.code, 'ERR_REQUEST_BODY_INVALID', body.slice(0, 60));
+  }
+});

@@ -97,7 +97,7 @@ t.test('every operation signs its method, path and query', async (t) => {
   for (const name of OPERATIONS) {
     const request = EXAMPLES[name];
     validateOperationRequest(request);
-    const deleted = name === 'DeleteObjects' ? parseDeleteObjectsBody(request.body!).map(({ key }) => key) : [];
+    const deleted = name === 'DeleteObjects' ? parseDeleteObjectsBody(request.body!) : [];
     const operation = describeOperation(request, deleted);
     const presigned = await signer.presign(operation, { expiresInSeconds: 300, signingDate });
     const [method, path, query] = EXPECTED[name];
@@ -120,19 +120,20 @@ t.test('every operation signs its method, path and query', async (t) => {
 t.test('operation access types and resources', async (t) => {
   const accesses = (name: (typeof OPERATIONS)[number]) => {
     const request = EXAMPLES[name];
-    const deleted = name === 'DeleteObjects' ? parseDeleteObjectsBody(request.body!).map(({ key }) => key) : [];
+    const deleted = name === 'DeleteObjects' ? parseDeleteObjectsBody(request.body!) : [];
     return describeOperation(request, deleted).accesses;
   };
-  t.same(accesses('GetObject'), [{ accessType: 'read', resource: { kind: 'object', bucket: 'bkt', key: 'd/a.txt' }, role: 'target' }]);
+  t.same(accesses('GetObject'), [{ accessType: 'read', resource: { kind: 'object', bucket: 'bkt', key: 'd/a.txt' }, role: 'target', versionId: 'v1' }]);
   t.same(accesses('CopyObject'), [
     { accessType: 'write', resource: { kind: 'object', bucket: 'bkt', key: 'd/b.txt' }, role: 'target' },
-    { accessType: 'read', resource: { kind: 'object', bucket: 'src', key: 'e/a b+c.txt' }, role: 'copy-source' },
+    { accessType: 'read', resource: { kind: 'object', bucket: 'src', key: 'e/a b+c.txt' }, role: 'copy-source', versionId: 'v/1' },
   ]);
   t.same(accesses('DeleteObjects'), [{ accessType: 'delete', resource: { kind: 'object', bucket: 'bkt', key: 'd/a.txt' }, role: 'deleted-key' }]);
   t.same(accesses('ListBuckets'), [{ accessType: 'list', resource: { kind: 'prefix', bucket: '*', prefix: '' }, role: 'every-bucket' }]);
   t.same(accesses('HeadBucket'), [{ accessType: 'list', resource: { kind: 'prefix', bucket: 'bkt', prefix: '' }, role: 'target' }]);
   t.same(accesses('ListMultipartUploads'), [{ accessType: 'list', resource: { kind: 'prefix', bucket: 'bkt', prefix: 'd/' }, role: 'target' }]);
   t.equal(accesses('UploadPart')[0]!.accessType, 'write');
+  t.equal(accesses('UploadPart')[0]!.uploadId, '2~Ab+c/d', 'the upload is named for the audit line');
   t.equal(accesses('AbortMultipartUpload')[0]!.accessType, 'write');
 });
 
@@ -145,7 +146,7 @@ t.test('copy source header encoding', async (t) => {
 
 t.test('body hash and MD5 are signed', async (t) => {
   const body = EXAMPLES.DeleteObjects.body!;
-  const operation = describeOperation(EXAMPLES.DeleteObjects, ['d/a.txt']);
+  const operation = describeOperation(EXAMPLES.DeleteObjects, [{ key: 'd/a.txt' }]);
   t.equal(operation.payloadSha256, createHash('sha256').update(body).digest('hex'));
   t.equal(operation.headers['content-md5'], createHash('md5').update(body).digest('base64'));
   const presigned = await signer.presign(operation, { expiresInSeconds: 60, signingDate });
