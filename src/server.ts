@@ -95,6 +95,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       policies: () => policies.current(),
       // Throws for a bucket no target serves, and for a target without valid credentials.
       signer: (bucket) => storage.forBucket(bucket, now()),
+      storageTargets: () => storage.definitions().map((definition) => definition.target),
       audit,
       metrics,
       signing: config.signing,

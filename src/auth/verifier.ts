@@ -263,7 +263,7 @@ export function translateJoseError(error: unknown): OpenRazError {
     return new OpenRazError('ERR_AUTH_KEY_NOT_FOUND', 'No trusted key matches the token "kid" and "alg".', {}, { cause: error });
   }
   if (error instanceof joseErrors.JWKSTimeout) {
-    return new OpenRazError('ERR_AUTH_JWKS_UNAVAILABLE', 'The token keys (JWKS) could not be fetched in time; try again later.', {}, { cause: error });
+    return new OpenRazError('ERR_AUTH_JWKS_UNAVAILABLE', 'The token keys (JWKS) could not be fetched in time; try again later. Operators: check jwt.jwksUrl and the service log.', {}, { cause: error });
   }
   if (error instanceof joseErrors.JOSENotSupported) {
     return new OpenRazError('ERR_AUTH_ALGORITHM_NOT_ALLOWED', 'The token uses an algorithm or key type this service does not support.', {}, { cause: error });
@@ -272,7 +272,7 @@ export function translateJoseError(error: unknown): OpenRazError {
     return new OpenRazError('ERR_AUTH_TOKEN_MALFORMED', 'The bearer token is not a valid JWT.', {}, { cause: error });
   }
   if (error instanceof joseErrors.JOSEError) {
-    return new OpenRazError('ERR_AUTH_JWKS_UNAVAILABLE', 'The token keys (JWKS) could not be loaded; try again later.', {}, { cause: error });
+    return new OpenRazError('ERR_AUTH_JWKS_UNAVAILABLE', 'The token keys (JWKS) could not be loaded; try again later. Operators: check jwt.jwksUrl and the service log.', {}, { cause: error });
   }
   // A failed JWKS fetch surfaces as a plain network error.
   return new OpenRazError('ERR_AUTH_JWKS_UNAVAILABLE', 'The token keys (JWKS) could not be fetched; try again later.', {}, { cause: error });

@@ -17,6 +17,7 @@ import {
   type OperationRequest,
   type PresignedRequest,
   type S3Operation,
+  type StorageTarget,
   type UrlSigner,
 } from '../s3/index.js';
 
@@ -48,6 +49,8 @@ export interface AuthorityDependencies {
    * @throws OpenRazError `ERR_REQUEST_BUCKET_UNROUTED` when no target serves the bucket.
    */
   signer(bucket: string | undefined): UrlSigner | undefined;
+  /** The configured storage targets in configuration order, with or without credentials. */
+  storageTargets?(): readonly StorageTarget[];
   audit: AuditLog;
   metrics: Metrics;
   signing: Config['signing'];

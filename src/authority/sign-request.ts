@@ -10,6 +10,8 @@ import {
   type ClassifiedRequest,
   type S3RequestDescription,
   type SignedHeadersRequest,
+  type StorageTarget,
+  addressesEndpoint,
 } from '../s3/index.js';
 import { authorizeOperation, type AuthorityDependencies, type CallContext, type SignRequest, type SignResult } from './authority.js';
 
@@ -48,14 +50,9 @@ export async function authorizeAndSignRequest(
   context: CallContext,
   checkSchema: SignRequestCheck,
 ): Promise<SignResult> {
-  const defaultSigner = dependencies.signer(undefined);
-  if (defaultSigner === undefined) {
-    throw new OpenRazError(
-      'ERR_SERVICE_NOT_READY',
-      'No valid storage credentials are loaded (none, or expired), so nothing can be signed; see /readyz.',
-    );
-  }
-  const classified = classifyRequest(description, defaultSigner.target);
+  const target = chooseTarget(dependencies, description.url);
+  const classified = classifyRequest(description, target);
+  checkServedByTarget(dependencies, classified.request.bucket, target);
   if (dependencies.signing.maxExpiresSeconds < HEADER_SIGNATURE_VALIDITY_SECONDS) {
     throw new OpenRazError(
       'ERR_REQUEST_EXPIRY_OUT_OF_RANGE',
@@ -82,6 +79,38 @@ export async function authorizeAndSignRequest(
   stopTimer();
   checkSignedAsDescribed(signed, classified);
   return { method: signed.method, url: signed.url, headers: signed.headers, expiresAt, decisionId, policyId };
+}
+
+/**
+ * Chooses the storage target whose endpoint the URL addresses, path-style or as a bucket
+ * under it, in configuration order. When none does, the first target is returned, so the
+ * classifier names the expected endpoint. The decision then signs with the target that
+ * serves the bucket, and a URL on another target's endpoint fails the final check.
+ */
+function chooseTarget(dependencies: Pick<AuthorityDependencies, 'storageTargets' | 'signer'>, url: string): StorageTarget {
+  const targets = dependencies.storageTargets?.() ?? [];
+  const chosen = targets.find((target) => addressesEndpoint(url, target)) ?? targets[0] ?? dependencies.signer(undefined)?.target;
+  if (chosen === undefined) {
+    throw new OpenRazError('ERR_SERVICE_NOT_READY', 'No storage target is configured with valid credentials, so nothing can be signed; see /readyz.');
+  }
+  return chosen;
+}
+
+/**
+ * Rejects a URL on one target's endpoint for a bucket that another target serves, before
+ * anything is decided: the signature would name the other endpoint.
+ *
+ * @throws OpenRazError `ERR_REQUEST_URL_INVALID` naming `url`.
+ */
+function checkServedByTarget(dependencies: Pick<AuthorityDependencies, 'signer'>, bucket: string | undefined, target: StorageTarget): void {
+  if (bucket === undefined) return;
+  const served = dependencies.signer(bucket)?.target;
+  if (served === undefined || served === target) return;
+  throw new OpenRazError(
+    'ERR_REQUEST_URL_INVALID',
+    `Bucket "${bucket}" is served by the storage endpoint ${served.protocol}//${served.hostname}${served.port === undefined ? '' : `:${served.port}`}; send the request there.`,
+    { field: 'url' },
+  );
 }
 
 /** Adds the headers and query parameters that the caller sends and that are signed as they are. */

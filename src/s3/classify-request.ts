@@ -127,6 +127,21 @@ export function classifyRequest(description: S3RequestDescription, target: Stora
 }
 
 /**
+ * Returns whether `url` addresses the target's endpoint: its host is the endpoint's, or a
+ * bucket name under it, with the endpoint's scheme. An unparsable URL addresses none.
+ */
+export function addressesEndpoint(url: string, target: StorageTarget): boolean {
+  let parsed: RequestUrl;
+  try {
+    parsed = parseRequestUrl(url);
+  } catch {
+    return false;
+  }
+  const endpoint = `${target.hostname}${target.port === undefined ? '' : `:${target.port}`}`.toLowerCase();
+  return parsed.protocol === target.protocol && (parsed.host === endpoint || parsed.host.endsWith(`.${endpoint}`));
+}
+
+/**
  * Finds the bucket and key in the URL: path-style when the host is the endpoint's, virtual-
  * hosted when it is a bucket name under it. The address must then be the one that openraz
  * signs for this bucket and key (addressBucket, encodeKeyPath).

@@ -10,5 +10,5 @@ export { MAX_DELETE_OBJECTS, MAX_KEY_BYTES, MAX_PART_NUMBER, MAX_PRESIGNED_EXPIR
 export { checkDotSegments, checkKeyText, validateOperationRequest } from './validate.js';
 export { presignPost, type PostPolicyCondition, type PostUploadConstraints, type PostUploadRequest, type PresignedPost } from './presigned-post.js';
 export { HEADER_SIGNATURE_VALIDITY_SECONDS, STREAMING_UNSIGNED_PAYLOAD_TRAILER } from './constants.js';
-export { classifyRequest, relocateFieldError, type ClassifiedRequest, type S3RequestDescription } from './classify-request.js';
+export { addressesEndpoint, classifyRequest, relocateFieldError, type ClassifiedRequest, type S3RequestDescription } from './classify-request.js';
 export { canonicalQueryPairs, formatAddress, parseRequestUrl, type QueryParameter, type RequestUrl } from './request-url.js';
