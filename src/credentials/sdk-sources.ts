@@ -16,8 +16,9 @@ const STS_REQUEST_TIMEOUT_MS = 10_000;
 const STS_MAX_ATTEMPTS = 1;
 
 /**
- * The AWS SDK's default chain: environment variables, SSO, shared credentials and config
- * files, `credential_process`, web identity (IRSA), then ECS and EC2 instance metadata.
+ * Resolves credentials with the AWS SDK's default chain: environment variables, SSO, shared
+ * credentials and config files, `credential_process`, web identity (IRSA), then ECS and EC2
+ * instance metadata.
  * Each resolve runs the chain again (`forceRefresh`), so a refresh never gets the
  * SDK's cached copy.
  */

@@ -46,9 +46,9 @@ interface OperationRule {
 }
 
 /**
- * How S3 tells operations apart, tried in order; the first rule that matches decides. A
- * query parameter that the chosen operation does not take is rejected afterwards, so a rule
- * only needs the parameters that select it.
+ * The rules that select the operation, tried in order, as S3 selects it: the first rule
+ * that matches decides. A query parameter that the chosen operation does not take is
+ * rejected afterwards, so a rule only needs the parameters that select it.
  */
 const OPERATION_RULES: readonly OperationRule[] = [
   { method: 'GET', level: 'service', operation: 'ListBuckets' },
@@ -250,7 +250,7 @@ function readInteger(value: string, field: string, name: string): number {
   return Number(value);
 }
 
-/** Where each request field comes from in a described request, for error messages. */
+/** The part of a described request that each request field comes from, for error messages. */
 const FIELD_SOURCES: ReadonlyMap<string, string> = new Map<string, string>([
   ['operation', 'method'],
   ['bucket', 'url'],
@@ -271,7 +271,7 @@ const FIELD_SOURCES: ReadonlyMap<string, string> = new Map<string, string>([
 /**
  * Moves an error about a field of the operation request (`maxKeys`, `copySource` …) to the
  * part of the described request it came from (`query.max-keys`, `headers.x-amz-copy-source`),
- * and says so in the message. Other errors are returned unchanged.
+ * and names that part in the message. Other errors are returned unchanged.
  */
 export function relocateFieldError(error: unknown): unknown {
   if (!(error instanceof OpenRazError) || error.details.field === undefined) return error;

@@ -126,7 +126,7 @@ export function readHeaders(headers: ReadonlyMap<string, string>, operation: Ope
   return reading;
 }
 
-/** Whether `name` is an `x-amz-*` header that `operation` may carry, signed as given. */
+/** Returns whether `name` is an `x-amz-*` header that `operation` may carry, signed as given. */
 function takesSignedHeader(name: string, operation: OperationName): boolean {
   const isMetadata =
     (name.startsWith('x-amz-meta-') && name.length > 'x-amz-meta-'.length) || name === 'x-amz-storage-class' || name === 'x-amz-tagging';
