@@ -214,12 +214,22 @@ export function prepareOperation(request: OperationRequest, dependencies: Pick<A
  */
 function checkCopyWithinTarget(dependencies: Pick<AuthorityDependencies, 'signer'>, operation: S3Operation, signer: UrlSigner): void {
   for (const { role, resource } of operation.accesses) {
-    if (role !== 'copy-source' || dependencies.signer(resource.bucket)?.target === signer.target) continue;
+    if (role !== 'copy-source' || signerOfCopySource(dependencies, resource.bucket)?.target === signer.target) continue;
     throw new OpenRazError(
       'ERR_REQUEST_INVALID',
       `Bucket "${resource.bucket}" of "copySource" is served by another storage target than bucket "${operation.bucket}"; a store copies only within itself.`,
       { field: 'copySource.bucket' },
     );
+  }
+}
+
+/** Returns the signer of the copy source's bucket; an unrouted source names `copySource.bucket`. */
+function signerOfCopySource(dependencies: Pick<AuthorityDependencies, 'signer'>, bucket: string): UrlSigner | undefined {
+  try {
+    return dependencies.signer(bucket);
+  } catch (error) {
+    if (!(error instanceof OpenRazError) || error.code !== 'ERR_REQUEST_BUCKET_UNROUTED') throw error;
+    throw new OpenRazError(error.code, `No storage target serves bucket "${bucket}" of "copySource".`, { field: 'copySource.bucket' });
   }
 }
 

@@ -53,6 +53,7 @@ export async function authorizeAndSignRequest(
   const target = chooseTarget(dependencies, description.url);
   const classified = classifyRequest(description, target);
   checkServedByTarget(dependencies, classified.request.bucket, target);
+  checkMetadataDirective(classified);
   if (dependencies.signing.maxExpiresSeconds < HEADER_SIGNATURE_VALIDITY_SECONDS) {
     throw new OpenRazError(
       'ERR_REQUEST_EXPIRY_OUT_OF_RANGE',
@@ -104,12 +105,36 @@ function chooseTarget(dependencies: Pick<AuthorityDependencies, 'storageTargets'
  */
 function checkServedByTarget(dependencies: Pick<AuthorityDependencies, 'signer'>, bucket: string | undefined, target: StorageTarget): void {
   if (bucket === undefined) return;
-  const served = dependencies.signer(bucket)?.target;
-  if (served === undefined || served === target) return;
+  let served: StorageTarget | undefined;
+  try {
+    served = dependencies.signer(bucket)?.target;
+  } catch (error) {
+    throw relocateFieldError(error);
+  }
+  if (served === undefined || endpointOf(served) === endpointOf(target)) return;
+  // The message does not name the other endpoint: the caller is not authorized yet.
+  throw new OpenRazError('ERR_REQUEST_URL_INVALID', `Bucket "${bucket}" is not served by the storage endpoint that "url" names; use the endpoint that serves it.`, {
+    field: 'url',
+  });
+}
+
+function endpointOf(target: StorageTarget): string {
+  return `${target.protocol}//${target.hostname}:${target.port ?? ''}`;
+}
+
+/**
+ * Rejects a CopyObject that declares a Content-Type but asks to copy the source's metadata:
+ * the type the policies checked would not be the type stored.
+ *
+ * @throws OpenRazError `ERR_REQUEST_HEADER_NOT_ALLOWED` naming the header.
+ */
+function checkMetadataDirective(classified: ClassifiedRequest): void {
+  const directive = classified.headers['x-amz-metadata-directive'];
+  if (classified.request.operation !== 'CopyObject' || classified.request.contentType === undefined || directive === undefined || directive === 'REPLACE') return;
   throw new OpenRazError(
-    'ERR_REQUEST_URL_INVALID',
-    `Bucket "${bucket}" is served by the storage endpoint ${served.protocol}//${served.hostname}${served.port === undefined ? '' : `:${served.port}`}; send the request there.`,
-    { field: 'url' },
+    'ERR_REQUEST_HEADER_NOT_ALLOWED',
+    'A copy with "content-type" stores that type only with "x-amz-metadata-directive: REPLACE"; send REPLACE or leave the header out.',
+    { field: 'headers.x-amz-metadata-directive' },
   );
 }
 
@@ -117,8 +142,10 @@ function checkServedByTarget(dependencies: Pick<AuthorityDependencies, 'signer'>
 function addCallerParts(operation: { headers: Record<string, string>; query: Record<string, string> }, classified: ClassifiedRequest): void {
   for (const [name, value] of Object.entries(classified.headers)) {
     // The classifier accepts none of the headers that the operation or its upload
-    // requirements set, so nothing decided is overwritten here.
-    if (name in operation.headers) throw new Error(`header ${name} is set by the operation and by the caller`);
+    // requirements set, except the same value of a header both send.
+    if (operation.headers[name] !== undefined && operation.headers[name] !== value) {
+      throw new OpenRazError('ERR_REQUEST_HEADER_NOT_ALLOWED', `Header "${name}" must be "${operation.headers[name]}" for this request.`, { field: `headers.${name}` });
+    }
     operation.headers[name] = value;
   }
   Object.assign(operation.query, classified.query);

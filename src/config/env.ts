@@ -36,6 +36,7 @@ export const ENVIRONMENT_OVERRIDES: Record<string, { pointer: string; type: Valu
   OPENRAZ_S3_FORCE_PATH_STYLE: { pointer: '/s3/forcePathStyle', type: 'boolean' },
   OPENRAZ_S3_RESERVED_BUCKETS: { pointer: '/s3/reservedBucketNames', type: 'list' },
   OPENRAZ_S3_PUT_OBJECT_ACL: { pointer: '/s3/putObjectAcl', type: 'string' },
+  OPENRAZ_S3_GUARD_COPY_SOURCE: { pointer: '/s3/guardCopySource', type: 'boolean' },
   OPENRAZ_S3_CREDENTIALS: { pointer: '/s3/credentials', type: 'json' },
   OPENRAZ_S3_TARGETS: { pointer: '/s3/targets', type: 'json' },
   OPENRAZ_DEFAULT_EXPIRES_SECONDS: { pointer: '/signing/defaultExpiresSeconds', type: 'integer' },

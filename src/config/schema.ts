@@ -99,6 +99,11 @@ export const CONFIG_SCHEMA = {
           default: false,
           description: 'Sign keys with `.` or `..` path segments. Off by default, because common HTTP clients and URL parsers rewrite such paths.',
         },
+        guardCopySource: {
+          type: 'boolean',
+          default: false,
+          description: 'Without `targets`: Sign a copy precondition that never holds into PutObject (x-amz-copy-if-unmodified-since 1970) and an empty x-amz-copy-source-range into UploadPart, so a store that runs an unsigned x-amz-copy-source (Ceph RGW 16.2) fails the smuggled copy. Off by default: tested on Ceph RGW only.',
+        },
         putObjectAcl: {
           enum: ['private', 'bucket-owner-full-control'],
           description: 'Without `targets`: canned ACL signed into every PutObject, so the uploader cannot add another (for stores that accept unsigned x-amz-* headers). Unset by default: AWS buckets with ACLs disabled reject most ACL headers.',
@@ -199,6 +204,7 @@ export interface Config {
     reservedBucketNames: string[];
     allowDotSegments: boolean;
     putObjectAcl?: 'private' | 'bucket-owner-full-control';
+    guardCopySource: boolean;
     /** Unset means `static` from the standard AWS_* environment variables. */
     credentials?: CredentialsConfig;
     targets?: TargetConfig[];

@@ -4,7 +4,7 @@ import type { Config } from './schema.js';
 import type { CredentialsConfig, SourceCredentialsConfig } from './storage-schema.js';
 
 /** Settings of `s3` that describe the single target, so they conflict with `s3.targets`. */
-const SINGLE_TARGET_FIELDS = ['endpoint', 'region', 'forcePathStyle', 'putObjectAcl', 'credentials'] as const;
+const SINGLE_TARGET_FIELDS = ['endpoint', 'region', 'forcePathStyle', 'putObjectAcl', 'guardCopySource', 'credentials'] as const;
 
 const ENVIRONMENT_FIELDS = ['accessKeyIdEnv', 'secretAccessKeyEnv', 'sessionTokenEnv', 'expirationEnv'] as const;
 

@@ -123,7 +123,8 @@ export const TARGET_SCHEMA = {
     endpoint: { type: 'string', pattern: '^https?://', description: 'Scheme, host and port; `https://s3.<region>.amazonaws.com` when unset.' },
     region: { type: 'string', pattern: '^[a-z0-9-]+$', default: 'us-east-1' },
     forcePathStyle: { type: 'boolean', default: false },
-    putObjectAcl: { enum: ['private', 'bucket-owner-full-control'], description: 'Canned ACL signed into every PutObject to this target, when set.' },
+    putObjectAcl: { enum: ['private', 'bucket-owner-full-control'], description: 'Canned ACL signed into every PutObject, CreateMultipartUpload and CopyObject to this target, when set.' },
+    guardCopySource: { type: 'boolean', default: false, description: 'Sign a copy precondition that never holds into PutObject (x-amz-copy-if-unmodified-since 1970) and an empty x-amz-copy-source-range into UploadPart, so a store that runs an unsigned x-amz-copy-source (Ceph RGW 16.2) fails the smuggled copy. Off by default: tested on Ceph RGW only.' },
     credentials: CREDENTIALS_SCHEMA,
   },
 } as const;
@@ -165,5 +166,6 @@ export interface TargetConfig {
   region: string;
   forcePathStyle: boolean;
   putObjectAcl?: 'private' | 'bucket-owner-full-control';
+  guardCopySource: boolean;
   credentials: CredentialsConfig;
 }

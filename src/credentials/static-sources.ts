@@ -50,7 +50,8 @@ export function readCredentialsFromEnvironment(
   const rawExpiration = names.expiration === undefined ? undefined : env[names.expiration];
   const expiration = rawExpiration ? new Date(rawExpiration) : undefined;
   if (expiration !== undefined && Number.isNaN(expiration.getTime())) {
-    throw new Error(`${names.expiration} "${rawExpiration}" is not an ISO 8601 date`);
+    // The value is not quoted: a misplaced variable may hold a secret.
+    throw new Error(`${names.expiration} is not an ISO 8601 date; check that it names the expiry and not a key or token`);
   }
   return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}), ...(expiration ? { expiration } : {}) };
 }

@@ -212,7 +212,7 @@ function readQuery(query: readonly QueryParameter[], operation: OperationName, f
   const extra: Record<string, string> = {};
   for (const { name, value } of query) {
     const field = `query.${name}`;
-    const fixed = spec.query[name];
+    const fixed = Object.hasOwn(spec.query, name) ? spec.query[name] : undefined;
     if (fixed !== undefined) {
       if (value !== fixed)
         throw invalidUrl(

@@ -168,7 +168,8 @@ export class UrlSigner {
   private buildRequest(operation: S3Operation): { request: HttpRequest; headers: Record<string, string> } {
     const { host, pathPrefix } = addressBucket(this.target, operation.bucket);
     const headers = { ...operation.headers };
-    if (operation.name === 'PutObject' && this.target.putObjectAcl !== undefined) headers['x-amz-acl'] = this.target.putObjectAcl;
+    if (OBJECT_CREATING_OPERATIONS.has(operation.name) && this.target.putObjectAcl !== undefined) headers['x-amz-acl'] = this.target.putObjectAcl;
+    if (this.target.guardCopySource === true) Object.assign(headers, COPY_SOURCE_GUARDS[operation.name]);
     if (operation.payloadSha256 !== undefined) headers[CONTENT_SHA256_HEADER] = operation.payloadSha256;
     const keyPath = operation.key === undefined ? '' : `/${encodeKeyPath(operation.key)}`;
     const path = `${pathPrefix}${keyPath}` || '/';
@@ -184,6 +185,23 @@ export class UrlSigner {
     return { request, headers };
   }
 }
+
+/**
+ * The operations that create an object and take a canned ACL: the configured ACL is signed
+ * into each, so an unsigned `x-amz-acl` that a lax store would run cannot be added.
+ */
+const OBJECT_CREATING_OPERATIONS: ReadonlySet<string> = new Set(['PutObject', 'CreateMultipartUpload', 'CopyObject']);
+
+/**
+ * Headers that a plain upload ignores and that fail a copy smuggled into it with an unsigned
+ * `x-amz-copy-source`: a copy precondition that never holds, and an empty source range.
+ * Ceph RGW 16.2 reads CopyObject's preconditions as `x-amz-copy-if-*` and ignores them on
+ * UploadPartCopy, where the range fails the copy with 416 instead.
+ */
+const COPY_SOURCE_GUARDS: Readonly<Record<string, Record<string, string>>> = {
+  PutObject: { 'x-amz-copy-if-unmodified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' },
+  UploadPart: { 'x-amz-copy-source-range': 'bytes=1-0' },
+};
 
 /** Canonical spellings for the headers header authentication adds, as SDKs send them. */
 const SIGNED_HEADER_NAMES: Record<string, string> = {

@@ -9,8 +9,13 @@ export interface StorageTarget {
   port?: number;
   region: string;
   forcePathStyle: boolean;
-  /** Canned ACL signed into every PutObject, when set. */
+  /** Canned ACL signed into every PutObject, CreateMultipartUpload and CopyObject, when set. */
   putObjectAcl?: string;
+  /**
+   * Sign guards that fail a copy added with an unsigned `x-amz-copy-source` to a PutObject or
+   * UploadPart, for stores that run unsigned `x-amz-*` headers (Ceph RGW 16.2).
+   */
+  guardCopySource?: boolean;
 }
 
 /** The region name Cloudflare R2 takes in SigV4 scopes. */

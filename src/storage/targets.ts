@@ -28,7 +28,7 @@ export function targetDefinitions(s3: Config['s3']): TargetDefinition[] {
       {
         name: DEFAULT_TARGET_NAME,
         buckets: ['*'],
-        target: buildTarget(s3.endpoint, s3.region, s3.forcePathStyle, s3.putObjectAcl),
+        target: buildTarget(s3.endpoint, s3.region, s3.forcePathStyle, s3.putObjectAcl, s3.guardCopySource),
         credentials: s3.credentials ?? STANDARD_ENVIRONMENT_CREDENTIALS,
       },
     ];
@@ -36,15 +36,22 @@ export function targetDefinitions(s3: Config['s3']): TargetDefinition[] {
   return s3.targets.map((target) => ({
     name: target.name,
     buckets: target.buckets,
-    target: buildTarget(target.endpoint, target.region, target.forcePathStyle, target.putObjectAcl),
+    target: buildTarget(target.endpoint, target.region, target.forcePathStyle, target.putObjectAcl, target.guardCopySource),
     credentials: target.credentials,
   }));
 }
 
-function buildTarget(endpoint: string | undefined, region: string, forcePathStyle: boolean, putObjectAcl: string | undefined): StorageTarget {
+function buildTarget(
+  endpoint: string | undefined,
+  region: string,
+  forcePathStyle: boolean,
+  putObjectAcl: string | undefined,
+  guardCopySource: boolean,
+): StorageTarget {
   return {
     ...parseStorageTarget(endpoint ?? awsEndpoint(region), region, forcePathStyle),
     ...(putObjectAcl === undefined ? {} : { putObjectAcl }),
+    ...(guardCopySource ? { guardCopySource } : {}),
   };
 }
 

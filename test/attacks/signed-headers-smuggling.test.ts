@@ -45,8 +45,8 @@ const service = await startTestService({
   credentials: { accessKeyId: gatewayAccessKey, secretAccessKey: gatewaySecretKey },
   endpoint: gatewayEndpoint,
   now: () => new Date(),
-  // The configured canned ACL is what should stop an ACL header added by the holder.
-  config: { s3: { putObjectAcl: 'private' } },
+  // The configured canned ACL and copy guards are what stop headers added by the holder.
+  config: { s3: { putObjectAcl: 'private', guardCopySource: true } },
 });
 t.teardown(() => service.close());
 
@@ -99,10 +99,7 @@ async function storedContent(key: string): Promise<string | undefined> {
   return response.status === 200 ? response.body.toString() : undefined;
 }
 
-const SMUGGLED_COPY_TODO =
-  'Ceph RGW runs an unsigned x-amz-copy-source. Signing "x-amz-copy-if-unmodified-since: Thu, 01 Jan 1970 00:00:00 GMT" into PutObject and "x-amz-copy-source-range: bytes=1-0" into UploadPart stops it, as the guard test shows';
-
-t.test('header-signed PUT cannot copy a private object', { todo: SMUGGLED_COPY_TODO }, async (t) => {
+t.test('header-signed PUT cannot copy a private object', async (t) => {
   const key = 'm/loot-put.csv';
   await removeObject(key);
   const put = await mustSign({ method: 'PUT', url: `${base}/${key}` });
@@ -111,7 +108,7 @@ t.test('header-signed PUT cannot copy a private object', { todo: SMUGGLED_COPY_T
   t.not(await storedContent(key), secretContent, 'the private bytes must not land at the authorized key');
 });
 
-t.test('header-signed UploadPart cannot copy a private object', { todo: SMUGGLED_COPY_TODO }, async (t) => {
+t.test('header-signed UploadPart cannot copy a private object', async (t) => {
   const key = 'm/loot-part.csv';
   const create = await send(await mustSign({ method: 'POST', url: `${base}/${key}?uploads` }));
   const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(create.body.toString())?.[1];
@@ -154,10 +151,7 @@ t.test('signed copy guards stop smuggled copies on the gateway', async (t) => {
   t.equal(s3ErrorCode(partCopy.body), 'InvalidRange');
 });
 
-const ACL_TODO =
-  's3.putObjectAcl is signed into PutObject only, but CreateMultipartUpload and CopyObject also set the ACL of the new object (UrlSigner.buildRequest)';
-
-t.test('multipart upload keeps the configured ACL', { todo: ACL_TODO }, async (t) => {
+t.test('multipart upload keeps the configured ACL', async (t) => {
   const key = 'm/public-multipart.txt';
   await removeObject(key);
   const create = await send(await mustSign({ method: 'POST', url: `${base}/${key}?uploads` }), undefined, { 'x-amz-acl': 'public-read' });
@@ -173,7 +167,7 @@ t.test('multipart upload keeps the configured ACL', { todo: ACL_TODO }, async (t
   t.equal(anonymous.status, 403, 'an anonymous reader must not get the object');
 });
 
-t.test('presigned multipart upload keeps the configured ACL', { todo: ACL_TODO }, async (t) => {
+t.test('presigned multipart upload keeps the configured ACL', async (t) => {
   const key = 'm/public-presigned-multipart.txt';
   await removeObject(key);
   const create = await send(await presign({ operation: 'CreateMultipartUpload', key }), undefined, { 'x-amz-acl': 'public-read' });
@@ -187,7 +181,7 @@ t.test('presigned multipart upload keeps the configured ACL', { todo: ACL_TODO }
   t.equal(anonymous.status, 403, 'an anonymous reader must not get the object');
 });
 
-t.test('copy keeps the configured ACL', { todo: ACL_TODO }, async (t) => {
+t.test('copy keeps the configured ACL', async (t) => {
   await signedS3Request('PUT', `/${bucket}/m/acl-source.txt`, { body: 'visible to anyone?' });
   await removeObject('m/public-copy.txt');
   const copy = await mustSign({ method: 'PUT', url: `${base}/m/public-copy.txt`, headers: { 'x-amz-copy-source': `${bucket}/m/acl-source.txt` } });
