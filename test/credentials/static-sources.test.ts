@@ -63,7 +63,8 @@ t.test('environment variables named in the configuration', async (t) => {
   const badDate = await errorOf(
     environmentSource({ accessKeyId: 'CEPH_KEY', secretAccessKey: 'CEPH_SECRET', expiration: 'CEPH_KEY' }, env).resolve(),
   );
-  t.equal(badDate.message, 'CEPH_KEY "ASIACEPH" is not an ISO 8601 date');
+  t.equal(badDate.message, 'CEPH_KEY is not an ISO 8601 date; check that it names the expiry and not a key or token');
+  t.notMatch(badDate.message, 'ASIACEPH', 'the value of the variable is not quoted');
 });
 
 t.test('JSON credentials file', async (t) => {
