@@ -1,16 +1,13 @@
-import { rm } from 'node:fs/promises';
 import t from 'tap';
-import { startTestService } from '../fixtures/service.js';
-import { createTestKeys, signToken } from '../fixtures/tokens.js';
+import { startTestServiceFor } from '../fixtures/service.js';
+import { createSigningClient, type SignResponse } from '../fixtures/signing-client.js';
+import { NOW, signToken } from '../fixtures/tokens.js';
 
 // Every decision of /v1/sign and /v1/sign/post, allowed or denied, must leave one audit line
 // per access under the decision id the caller receives, naming what the URL lets its holder
 // do. No request reaches a gateway here: the lines are what is checked.
 const bucket = 'redteam-audit';
-const keys = await createTestKeys();
-t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
-const service = await startTestService({
-  keys,
+const { keys, service } = await startTestServiceFor(t, {
   policies: [
     {
       id: 1,
@@ -21,17 +18,12 @@ const service = await startTestService({
   ],
   config: { rateLimit: { enabled: false } },
 });
-t.teardown(() => service.close());
+// The service's clock is NOW, so the tokens are issued at NOW.
 const token = await signToken(keys, { sub: 'mallory' });
+const client = createSigningClient(service, keys, { bucket, now: () => NOW });
 
-async function sign(body: Record<string, unknown>, route = '/v1/sign'): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await service.app.inject({
-    method: 'POST',
-    url: route,
-    headers: { authorization: `Bearer ${token}` },
-    payload: { bucket, ...body },
-  });
-  return { status: response.statusCode, json: response.json() };
+function sign(body: Record<string, unknown>, route?: string): Promise<SignResponse> {
+  return client.sign('mallory', body, route);
 }
 
 async function linesOf(decisionId: unknown): Promise<Record<string, unknown>[]> {

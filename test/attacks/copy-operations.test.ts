@@ -1,18 +1,8 @@
-import { rm } from 'node:fs/promises';
 import t from 'tap';
-import {
-  createBucket,
-  gatewayAccessKey,
-  gatewayEndpoint,
-  gatewaySecretKey,
-  s3ErrorCode,
-  signedS3Request,
-  startGateway,
-} from '../fixtures/gateway.js';
+import { s3ErrorCode, signedS3Request, xmlValue } from '../fixtures/gateway.js';
 import { encodeKeyPath } from '../../src/s3/index.js';
-import { sendRaw } from '../fixtures/raw-http.js';
-import { startTestService } from '../fixtures/service.js';
-import { createTestKeys, signToken } from '../fixtures/tokens.js';
+import { seedObject, startGatewayService } from '../fixtures/gateway-service.js';
+import { createSigningClient, type SignedRequest } from '../fixtures/signing-client.js';
 
 // CopyObject and UploadPartCopy read one object and write another. These checks send
 // openraz's copy URLs to Ceph RGW 16.2 and look at what the gateway really read and stored.
@@ -23,27 +13,8 @@ const sourceBucket = 'redteam-copy-src';
 const privateBytes = 'PRIVATE BYTES 0123456789';
 const ALL = [{ type: 'read' }, { type: 'write' }, { type: 'delete' }, { type: 'list' }];
 
-await startGateway();
-await createBucket(bucket);
-await createBucket(sourceBucket);
-
-/** Writes an object with the gateway's own credentials, as its owner would. */
-async function seed(target: string, key: string, content: string, headers: Record<string, string> = {}): Promise<void> {
-  const response = await signedS3Request('PUT', `/${target}/${encodeKeyPath(key)}`, { body: content, headers });
-  if (response.status !== 200) throw new Error(`seeding ${target}/${key} failed with HTTP ${response.status}`);
-}
-
-await seed(sourceBucket, 'private/p.txt', privateBytes);
-await seed(sourceBucket, 'secret', privateBytes);
-await seed(sourceBucket, 'secret?x=.txt', 'decoy');
-await seed(sourceBucket, 'shared/a', 'shared a');
-await seed(sourceBucket, 'shared/a?versionId=null', 'literal key');
-await seed(sourceBucket, 'shared/page.html', '<script>alert(1)</script>', { 'content-type': 'text/html' });
-
-const keys = await createTestKeys();
-t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
-const service = await startTestService({
-  keys,
+const { keys, service } = await startGatewayService(t, {
+  buckets: [bucket, sourceBucket],
   policies: [
     {
       id: 1,
@@ -79,45 +50,18 @@ const service = await startTestService({
       ],
     },
   ],
-  credentials: { accessKeyId: gatewayAccessKey, secretAccessKey: gatewaySecretKey },
-  endpoint: gatewayEndpoint,
-  now: () => new Date(),
 });
-t.teardown(() => service.close());
+const { sign, mustSign, send } = createSigningClient(service, keys, { bucket });
 
-interface Signed {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-}
-
-async function sign(user: string, body: Record<string, unknown>): Promise<{ status: number; json: Partial<Signed> & Record<string, unknown> }> {
-  const token = await signToken(keys, { sub: user }, {}, new Date());
-  const response = await service.app.inject({
-    method: 'POST',
-    url: '/v1/sign',
-    headers: { authorization: `Bearer ${token}` },
-    payload: { bucket, ...body },
-  });
-  return { status: response.statusCode, json: response.json() };
-}
-
-async function mustSign(user: string, body: Record<string, unknown>): Promise<Signed> {
-  const { status, json } = await sign(user, body);
-  if (status !== 200) throw new Error(`sign ${String(body.operation)} for ${user} failed: ${status} ${String(json.code)}`);
-  return json as unknown as Signed;
-}
-
-function send(signed: Signed, body?: string, extraHeaders: Record<string, string> = {}): ReturnType<typeof sendRaw> {
-  return sendRaw(signed.method, signed.url, body, { ...signed.headers, ...extraHeaders });
-}
+await seedObject(sourceBucket, 'private/p.txt', privateBytes);
+await seedObject(sourceBucket, 'secret', privateBytes);
+await seedObject(sourceBucket, 'secret?x=.txt', 'decoy');
+await seedObject(sourceBucket, 'shared/a', 'shared a');
+await seedObject(sourceBucket, 'shared/a?versionId=null', 'literal key');
+await seedObject(sourceBucket, 'shared/page.html', '<script>alert(1)</script>', { 'content-type': 'text/html' });
 
 async function readObject(key: string): Promise<string> {
   return (await signedS3Request('GET', `/${bucket}/${encodeKeyPath(key)}`)).body.toString();
-}
-
-function xmlValue(xml: Buffer, element: string): string | undefined {
-  return new RegExp(`<${element}>([^<]*)</${element}>`).exec(xml.toString())?.[1];
 }
 
 t.test('copy source keys stay literal', async (t) => {
@@ -193,7 +137,7 @@ t.test('CopyObject keeps the write-once rule', async (t) => {
   const copy = await sign('dave', { operation: 'CopyObject', key, copySource: { bucket, key: replacement } });
   if (copy.status === 200) {
     t.same(copy.json.headers?.['if-none-match'], '*', 'If-None-Match is signed into the copy');
-    await send(copy.json as Signed);
+    await send(copy.json as SignedRequest);
   }
   t.equal(await readObject(key), 'first', 'the object written once must not be replaced by a copy');
 });
@@ -211,7 +155,7 @@ t.test('CopyObject stores the declared type', async (t) => {
     t.equal(copy.json.code, 'ERR_ACCESS_DENIED', 'openraz refuses a copy whose type it cannot enforce');
     return;
   }
-  t.equal((await send(copy.json as Signed)).status, 200);
+  t.equal((await send(copy.json as SignedRequest)).status, 200);
   const stored = await signedS3Request('HEAD', `/${bucket}/${key}`);
   t.equal(stored.headers['content-type'], 'image/png', 'the policy allowed image/png, so the stored object must be image/png');
 });

@@ -1,19 +1,10 @@
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import t from 'tap';
-import {
-  createBucket,
-  gatewayAccessKey,
-  gatewayEndpoint,
-  gatewaySecretKey,
-  s3ErrorCode,
-  signedS3Request,
-  startGateway,
-} from '../fixtures/gateway.js';
+import { s3ErrorCode, signedS3Request } from '../fixtures/gateway.js';
 import { encodeKeyPath } from '../../src/s3/index.js';
+import { seedObject, startGatewayService } from '../fixtures/gateway-service.js';
 import { sendRaw } from '../fixtures/raw-http.js';
-import { startTestService } from '../fixtures/service.js';
-import { createTestKeys, signToken } from '../fixtures/tokens.js';
+import { createSigningClient, type SignedRequest, type SignResponse } from '../fixtures/signing-client.js';
 
 // DeleteObjects deletes the keys of an XML body, and openraz authorizes the keys it reads from
 // that body. These checks look for bodies that openraz reads as allowed keys while Ceph RGW
@@ -21,13 +12,8 @@ import { createTestKeys, signToken } from '../fixtures/tokens.js';
 // eve may do anything in the bucket except under secret/.
 const bucket = 'redteam-del';
 
-await startGateway();
-await createBucket(bucket);
-
-const keys = await createTestKeys();
-t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
-const service = await startTestService({
-  keys,
+const { keys, service } = await startGatewayService(t, {
+  buckets: [bucket],
   policies: [
     {
       id: 1,
@@ -42,33 +28,16 @@ const service = await startTestService({
       denyPolicyItems: [{ users: ['eve'], accesses: [{ type: 'read' }, { type: 'write' }, { type: 'delete' }, { type: 'list' }] }],
     },
   ],
-  credentials: { accessKeyId: gatewayAccessKey, secretAccessKey: gatewaySecretKey },
-  endpoint: gatewayEndpoint,
-  now: () => new Date(),
   config: { rateLimit: { enabled: false } },
 });
-t.teardown(() => service.close());
+const client = createSigningClient(service, keys, { bucket });
 
-interface Signed {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
+function signDelete(body: string): Promise<SignResponse> {
+  return client.sign('eve', { operation: 'DeleteObjects', body });
 }
 
-async function signDelete(body: string): Promise<{ status: number; json: Partial<Signed> & Record<string, unknown> }> {
-  const token = await signToken(keys, { sub: 'eve' }, {}, new Date());
-  const response = await service.app.inject({
-    method: 'POST',
-    url: '/v1/sign',
-    headers: { authorization: `Bearer ${token}` },
-    payload: { operation: 'DeleteObjects', bucket, body },
-  });
-  return { status: response.statusCode, json: response.json() };
-}
-
-async function seed(key: string): Promise<void> {
-  const response = await signedS3Request('PUT', `/${bucket}/${encodeKeyPath(key)}`, { body: key });
-  if (response.status !== 200) throw new Error(`seeding ${key} failed with HTTP ${response.status}`);
+function seed(key: string): Promise<void> {
+  return seedObject(bucket, key, key);
 }
 
 async function exists(key: string): Promise<boolean> {
@@ -151,7 +120,7 @@ t.test('signed URL takes only its body', async (t) => {
   const body = '<Delete><Object><Key>open/a</Key></Object></Delete>';
   const other = '<Delete><Object><Key>secret/y</Key></Object></Delete>';
   const { json } = await signDelete(body);
-  const signed = json as unknown as Signed;
+  const signed = json as unknown as SignedRequest;
 
   const sameHeaders = await sendRaw('POST', signed.url, other, signed.headers);
   t.equal(sameHeaders.status, 400, 'another body with the signed headers');

@@ -1,10 +1,9 @@
-import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import t from 'tap';
-import { createBucket, gatewayAccessKey, gatewayEndpoint, gatewaySecretKey, signedS3Request, startGateway } from '../fixtures/gateway.js';
+import { signedS3Request } from '../fixtures/gateway.js';
+import { seedObject, startGatewayService } from '../fixtures/gateway-service.js';
 import { sendRaw } from '../fixtures/raw-http.js';
-import { startTestService } from '../fixtures/service.js';
-import { createTestKeys, signToken } from '../fixtures/tokens.js';
+import { createSigningClient } from '../fixtures/signing-client.js';
 
 // Listing URLs must show only the keys under the authorized prefix on the real gateway, and
 // ListBuckets needs list on every bucket. A GetObject URL's response overrides choose how
@@ -12,20 +11,8 @@ import { createTestKeys, signToken } from '../fixtures/tokens.js';
 const bucket = 'redteam-list';
 const hiddenBucket = 'redteam-hidden';
 
-await startGateway();
-await createBucket(bucket);
-await createBucket(hiddenBucket);
-for (const key of ['m/a.txt', 'secret/b.txt']) {
-  const seeded = await signedS3Request('PUT', `/${bucket}/${key}`, { body: key });
-  if (seeded.status !== 200) throw new Error(`seeding ${key} failed with HTTP ${seeded.status}`);
-}
-const secretUpload = await signedS3Request('POST', `/${bucket}/secret/upload.bin`, { query: { uploads: '' } });
-if (secretUpload.status !== 200) throw new Error(`CreateMultipartUpload of secret/upload.bin failed with HTTP ${secretUpload.status}`);
-
-const keys = await createTestKeys();
-t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
-const service = await startTestService({
-  keys,
+const { keys, service } = await startGatewayService(t, {
+  buckets: [bucket, hiddenBucket],
   policies: [
     {
       id: 1,
@@ -49,29 +36,13 @@ const service = await startTestService({
       ],
     },
   ],
-  credentials: { accessKeyId: gatewayAccessKey, secretAccessKey: gatewaySecretKey },
-  endpoint: gatewayEndpoint,
-  now: () => new Date(),
 });
-t.teardown(() => service.close());
+// No default bucket: ListBuckets requests must name none.
+const { sign, mustSign } = createSigningClient(service, keys);
 
-interface Signed {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-}
-
-async function sign(user: string, body: Record<string, unknown>): Promise<{ status: number; json: Partial<Signed> & Record<string, unknown> }> {
-  const token = await signToken(keys, { sub: user }, {}, new Date());
-  const response = await service.app.inject({ method: 'POST', url: '/v1/sign', headers: { authorization: `Bearer ${token}` }, payload: body });
-  return { status: response.statusCode, json: response.json() };
-}
-
-async function mustSign(user: string, body: Record<string, unknown>): Promise<Signed> {
-  const { status, json } = await sign(user, body);
-  if (status !== 200) throw new Error(`sign ${String(body.operation)} for ${user} failed: ${status} ${String(json.code)}`);
-  return json as unknown as Signed;
-}
+for (const key of ['m/a.txt', 'secret/b.txt']) await seedObject(bucket, key, key);
+const secretUpload = await signedS3Request('POST', `/${bucket}/secret/upload.bin`, { query: { uploads: '' } });
+if (secretUpload.status !== 200) throw new Error(`CreateMultipartUpload of secret/upload.bin failed with HTTP ${secretUpload.status}`);
 
 /** Returns the status and Content-Type header of a GET of exactly this URL. */
 function fetchContentType(url: string): Promise<{ status: number; contentType: string | undefined }> {

@@ -1,9 +1,7 @@
-import { rm } from 'node:fs/promises';
 import t from 'tap';
-import { createBucket, gatewayAccessKey, gatewayEndpoint, gatewaySecretKey, signedS3Request, startGateway } from '../fixtures/gateway.js';
-import { sendRaw } from '../fixtures/raw-http.js';
-import { startTestService } from '../fixtures/service.js';
-import { createTestKeys, signToken } from '../fixtures/tokens.js';
+import { signedS3Request, xmlValue } from '../fixtures/gateway.js';
+import { startGatewayService } from '../fixtures/gateway-service.js';
+import { createSigningClient, type SignedRequest, type SignResponse } from '../fixtures/signing-client.js';
 
 // Ceph RGW 16.2 names the metadata object of a multipart upload `<key>.<uploadId>.meta` and
 // its parts `<key>.<uploadId>.<part>`, and it does not check that the upload ID belongs to the
@@ -15,13 +13,8 @@ const bucket = 'redteam-mpu';
 const victimKey = 'certs/server.key';
 const victimBytes = 'PRIVATE KEY MATERIAL';
 
-await startGateway();
-await createBucket(bucket);
-
-const keys = await createTestKeys();
-t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
-const service = await startTestService({
-  keys,
+const { keys, service } = await startGatewayService(t, {
+  buckets: [bucket],
   policies: [
     {
       id: 1,
@@ -36,35 +29,12 @@ const service = await startTestService({
       denyPolicyItems: [{ users: ['ted'], accesses: [{ type: 'read' }, { type: 'write' }, { type: 'delete' }] }],
     },
   ],
-  credentials: { accessKeyId: gatewayAccessKey, secretAccessKey: gatewaySecretKey },
-  endpoint: gatewayEndpoint,
-  now: () => new Date(),
 });
-t.teardown(() => service.close());
+const client = createSigningClient(service, keys, { bucket });
+const { send } = client;
 
-interface Signed {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-}
-
-async function sign(body: Record<string, unknown>): Promise<{ status: number; json: Partial<Signed> & Record<string, unknown> }> {
-  const token = await signToken(keys, { sub: 'ted' }, {}, new Date());
-  const response = await service.app.inject({
-    method: 'POST',
-    url: '/v1/sign',
-    headers: { authorization: `Bearer ${token}` },
-    payload: { bucket, ...body },
-  });
-  return { status: response.statusCode, json: response.json() };
-}
-
-function send(signed: Signed, body?: string): ReturnType<typeof sendRaw> {
-  return sendRaw(signed.method, signed.url, body, signed.headers);
-}
-
-function xmlValue(xml: Buffer, element: string): string | undefined {
-  return new RegExp(`<${element}>([^<]*)</${element}>`).exec(xml.toString())?.[1];
+function sign(body: Record<string, unknown>): Promise<SignResponse> {
+  return client.sign('ted', body);
 }
 
 /** Starts a multipart upload of the denied key with the gateway's own credentials, as another user would. */
@@ -81,7 +51,7 @@ t.test('denied key upload stays denied', async (t) => {
   const uploadId = await startVictimUpload();
   const listing = await sign({ operation: 'ListMultipartUploads', prefix: 'certs/' });
   t.equal(listing.status, 200, 'ted may list the uploads under certs/');
-  const uploads = await send(listing.json as Signed);
+  const uploads = await send(listing.json as SignedRequest);
   t.match(uploads.body.toString(), uploadId, 'so he learns the upload ID');
 
   const direct = await sign({ operation: 'ListParts', key: victimKey, uploadId });
@@ -97,7 +67,7 @@ t.test('upload ID with a dot reaches another key', async (t) => {
 
   const listParts = await sign({ operation: 'ListParts', key: 'certs/server', uploadId: confused });
   if (listParts.status === 200) {
-    const parts = await send(listParts.json as Signed);
+    const parts = await send(listParts.json as SignedRequest);
     t.not(parts.status, 200, 'the gateway must not list the parts of certs/server.key');
   } else {
     t.equal(listParts.json.code, 'ERR_REQUEST_INVALID', 'openraz refuses the upload ID');
@@ -111,10 +81,10 @@ t.test('upload ID with a dot reaches another key', async (t) => {
   const etag = (await signedS3Request('GET', `/${bucket}/certs/server.key`, { query: { uploadId } })).body.toString();
   const partEtag = /<ETag>([^<]*)<\/ETag>/.exec(etag)?.[1] ?? '';
   await send(
-    complete.json as Signed,
+    complete.json as SignedRequest,
     `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${partEtag}</ETag></Part></CompleteMultipartUpload>`,
   );
   const read = await sign({ operation: 'GetObject', key: 'certs/server' });
-  const stolen = await send(read.json as Signed);
+  const stolen = await send(read.json as SignedRequest);
   t.not(stolen.body.toString(), victimBytes, 'the parts of certs/server.key must not become readable at certs/server');
 });

@@ -1,32 +1,18 @@
-import { rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import t from 'tap';
-import {
-  createBucket,
-  gatewayAccessKey,
-  gatewayEndpoint,
-  gatewaySecretKey,
-  s3ErrorCode,
-  signedS3Request,
-  startGateway,
-} from '../fixtures/gateway.js';
+import { s3ErrorCode, signedS3Request } from '../fixtures/gateway.js';
 import { encodeKeyPath } from '../../src/s3/index.js';
+import { startGatewayService } from '../fixtures/gateway-service.js';
 import { sendRaw } from '../fixtures/raw-http.js';
-import { startTestService } from '../fixtures/service.js';
-import { createTestKeys, signToken } from '../fixtures/tokens.js';
+import { createSigningClient, submitForm, type PostForm } from '../fixtures/signing-client.js';
 
 // Upload conditions hold only while the store enforces what openraz signed: a signed
 // If-None-Match or Content-Length must not be droppable, and a form must not write outside
 // its key or prefix. The uploads go to Ceph RGW 16.2 with the raw HTTP a hostile client sends.
 const bucket = 'redteam-upreq';
 
-await startGateway();
-await createBucket(bucket);
-
-const keys = await createTestKeys();
-t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
-const service = await startTestService({
-  keys,
+const { keys, service } = await startGatewayService(t, {
+  buckets: [bucket],
   policies: [
     {
       id: 1,
@@ -47,29 +33,8 @@ const service = await startTestService({
       policyItems: [{ users: ['pat'], accesses: [{ type: 'write' }] }],
     },
   ],
-  credentials: { accessKeyId: gatewayAccessKey, secretAccessKey: gatewaySecretKey },
-  endpoint: gatewayEndpoint,
-  now: () => new Date(),
 });
-t.teardown(() => service.close());
-
-interface Signed {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-}
-
-async function mustSign(user: string, body: Record<string, unknown>, route = '/v1/sign'): Promise<Signed & { fields: Record<string, string> }> {
-  const token = await signToken(keys, { sub: user }, {}, new Date());
-  const response = await service.app.inject({
-    method: 'POST',
-    url: route,
-    headers: { authorization: `Bearer ${token}` },
-    payload: { bucket, ...body },
-  });
-  if (response.statusCode !== 200) throw new Error(`sign ${JSON.stringify(body)} for ${user} failed: ${response.statusCode} ${response.body}`);
-  return response.json();
-}
+const { mustSign } = createSigningClient(service, keys, { bucket });
 
 async function storedSize(key: string): Promise<number | undefined> {
   const response = await signedS3Request('HEAD', `/${bucket}/${encodeKeyPath(key)}`);
@@ -137,14 +102,9 @@ t.test('signed Content-Length bounds the upload', async (t) => {
 });
 
 t.test('prefix form stays under its prefix', async (t) => {
-  const form = await mustSign('pat', { prefix: 'forms/pat/' }, '/v1/sign/post');
-  const submit = async (fields: [string, string][], fileName = 'f.txt', after: [string, string][] = []): Promise<number> => {
-    const data = new FormData();
-    for (const [name, value] of fields) data.append(name, value);
-    data.append('file', new Blob(['PAYLOAD']), fileName);
-    for (const [name, value] of after) data.append(name, value);
-    return (await fetch(form.url, { method: 'POST', body: data })).status;
-  };
+  const form = await mustSign<PostForm>('pat', { prefix: 'forms/pat/' }, '/v1/sign/post');
+  const submit = async (fields: [string, string][], fileName = 'f.txt', after: [string, string][] = []): Promise<number> =>
+    (await submitForm(form.url, fields, { content: 'PAYLOAD', fileName }, after)).status;
   const signedFields = Object.entries(form.fields);
   const withoutKey = signedFields.filter(([name]) => name !== 'key');
   const cases: [name: string, fields: [string, string][], fileName: string, after: [string, string][], stored: string][] = [

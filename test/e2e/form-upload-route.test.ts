@@ -1,8 +1,7 @@
-import { rm } from 'node:fs/promises';
 import t from 'tap';
-import { createBucket, gatewayAccessKey, gatewayEndpoint, gatewaySecretKey, s3ErrorCode, signedS3Request, startGateway } from '../fixtures/gateway.js';
-import { startTestService } from '../fixtures/service.js';
-import { createTestKeys, signToken } from '../fixtures/tokens.js';
+import { gatewayEndpoint, signedS3Request } from '../fixtures/gateway.js';
+import { startGatewayService } from '../fixtures/gateway-service.js';
+import { createSigningClient, submitForm, type PostForm, type SignResponse } from '../fixtures/signing-client.js';
 
 // POST /v1/sign/post: the policies' upload conditions become the POST policy that a real
 // Ceph radosgw on 127.0.0.1 enforces.
@@ -27,7 +26,9 @@ const policies = [
     id: 'docs',
     name: 'bob uploads documents of two types',
     resources: { bucket: { values: [bucket] }, path: { values: ['docs/'], isRecursive: true } },
-    policyItems: [{ users: ['bob'], accesses: [{ type: 'write' }], conditions: [{ type: 'content-types', values: ['application/pdf', 'text/plain'] }] }],
+    policyItems: [
+      { users: ['bob'], accesses: [{ type: 'write' }], conditions: [{ type: 'content-types', values: ['application/pdf', 'text/plain'] }] },
+    ],
   },
   {
     id: 'once',
@@ -43,49 +44,31 @@ const policies = [
   },
 ];
 
-await startGateway();
-await createBucket(bucket);
-const keys = await createTestKeys();
-t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
-const service = await startTestService({
-  keys,
-  policies,
-  credentials: { accessKeyId: gatewayAccessKey, secretAccessKey: gatewaySecretKey },
-  endpoint: gatewayEndpoint,
-  // The gateway checks the form's expiration against its own clock.
-  now: () => new Date(),
-});
-t.teardown(() => service.close());
+// The service signs with the real clock, because the gateway checks the form's expiration against its own.
+const { keys, service } = await startGatewayService(t, { buckets: [bucket], policies });
+const client = createSigningClient(service, keys, { bucket });
 
-interface Form {
-  method: string;
-  url: string;
-  fields: Record<string, string>;
-  decisionId: string;
+function requestForm(body: Record<string, unknown>): Promise<SignResponse> {
+  return client.sign('bob', body, '/v1/sign/post');
 }
 
-async function requestForm(body: Record<string, unknown>): Promise<{ status: number; json: Record<string, unknown> }> {
-  const token = await signToken(keys, { sub: 'bob' }, {}, new Date());
-  const response = await service.app.inject({ method: 'POST', url: '/v1/sign/post', headers: { authorization: `Bearer ${token}` }, payload: { bucket, ...body } });
-  return { status: response.statusCode, json: response.json() };
+function submit(
+  form: PostForm,
+  content: string,
+  fields: Record<string, string> = {},
+  fileName = 'upload.bin',
+): Promise<{ status: number; code: string | undefined }> {
+  return submitForm(form.url, Object.entries({ ...form.fields, ...fields }), { content, fileName });
 }
 
-async function submit(form: Form, content: string, fields: Record<string, string> = {}, fileName = 'upload.bin'): Promise<{ status: number; code: string | undefined }> {
-  const data = new FormData();
-  for (const [name, value] of Object.entries({ ...form.fields, ...fields })) data.append(name, value);
-  data.append('file', new Blob([content]), fileName);
-  const response = await fetch(form.url, { method: 'POST', body: data });
-  return { status: response.status, code: s3ErrorCode(await response.text()) };
-}
-
-function decodePolicy(form: Form): { conditions: unknown[] } {
+function decodePolicy(form: PostForm): { conditions: unknown[] } {
   return JSON.parse(Buffer.from(form.fields.Policy!, 'base64').toString('utf8'));
 }
 
 t.test('B08 the size limit becomes content-length-range', async (t) => {
   const { status, json } = await requestForm({ key: 'avatars/bob.png', contentType: 'image/png' });
   t.equal(status, 200);
-  const form = json as unknown as Form;
+  const form = json as unknown as PostForm;
   t.equal(form.method, 'POST');
   t.equal(form.url, `${gatewayEndpoint}/${bucket}`);
   const { conditions } = decodePolicy(form);
@@ -109,7 +92,7 @@ t.test('B08 the size limit becomes content-length-range', async (t) => {
 t.test('a type family without a declared type', async (t) => {
   const { status, json } = await requestForm({ key: 'avatars/any.gif' });
   t.equal(status, 200);
-  const form = json as unknown as Form;
+  const form = json as unknown as PostForm;
   t.match(JSON.stringify(decodePolicy(form).conditions), '["starts-with","$Content-Type","image/"]');
   t.equal((await submit(form, 'gif', { 'Content-Type': 'image/gif' })).status, 204);
   t.equal((await submit(form, 'html', { 'Content-Type': 'text/html' })).status, 403);
@@ -131,7 +114,7 @@ t.test('several allowed types need a declared type', async (t) => {
 t.test('a prefix form needs write on every key under it', async (t) => {
   const allowed = await requestForm({ prefix: 'team/a/' });
   t.equal(allowed.status, 200);
-  const form = allowed.json as unknown as Form;
+  const form = allowed.json as unknown as PostForm;
   t.equal(form.fields.key, 'team/a/${filename}');
   t.equal((await submit(form, 'report', {}, 'report.txt')).status, 204, 'the file name completes the key');
   t.equal((await signedS3Request('HEAD', `/${bucket}/team/a/report.txt`)).status, 200);

@@ -1,19 +1,9 @@
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import t from 'tap';
-import {
-  createBucket,
-  gatewayAccessKey,
-  gatewayEndpoint,
-  gatewaySecretKey,
-  s3ErrorCode,
-  signedS3Request,
-  startGateway,
-} from '../fixtures/gateway.js';
-import { encodeKeyPath } from '../../src/s3/index.js';
-import { sendRaw, type RawResponse } from '../fixtures/raw-http.js';
-import { startTestService } from '../fixtures/service.js';
-import { createTestKeys, signToken } from '../fixtures/tokens.js';
+import { gatewayEndpoint, s3ErrorCode, xmlValue } from '../fixtures/gateway.js';
+import { seedObject, startGatewayService } from '../fixtures/gateway-service.js';
+import { sendRaw } from '../fixtures/raw-http.js';
+import { createSigningClient, type SignedRequest, type SignResponse } from '../fixtures/signing-client.js';
 
 // Every operation of the sign API, signed by openraz and sent to a real Ceph radosgw on
 // 127.0.0.1, which verifies SigV4 the way S3 does.
@@ -68,53 +58,24 @@ const policies = [
   },
 ];
 
-await startGateway();
-await createBucket(bucket);
-await createBucket(sourceBucket);
+// The service signs with the real clock, because the gateway checks expiry against its own.
+const { keys, service } = await startGatewayService(t, { buckets: [bucket, sourceBucket], policies });
+// No default bucket, so that `sign` can send a ListBuckets request without one.
+const client = createSigningClient(service, keys);
+const { send } = client;
 
-const keys = await createTestKeys();
-t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
-const service = await startTestService({
-  keys,
-  policies,
-  credentials: { accessKeyId: gatewayAccessKey, secretAccessKey: gatewaySecretKey },
-  endpoint: gatewayEndpoint,
-  // The gateway checks expiry against its own clock.
-  now: () => new Date(),
-});
-t.teardown(() => service.close());
-
-interface Signed {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
+function sign(body: Record<string, unknown>, user = 'alice'): Promise<SignResponse> {
+  return client.sign(user, body);
 }
 
-async function sign(body: Record<string, unknown>, user = 'alice'): Promise<{ status: number; json: Record<string, unknown> & Partial<Signed> }> {
-  const token = await signToken(keys, { sub: user }, {}, new Date());
-  const response = await service.app.inject({ method: 'POST', url: '/v1/sign', headers: { authorization: `Bearer ${token}` }, payload: body });
-  return { status: response.statusCode, json: response.json() };
-}
-
-async function mustSign(body: Record<string, unknown>, user = 'alice'): Promise<Signed> {
-  const { status, json } = await sign({ bucket, ...body }, user);
-  if (status !== 200) throw new Error(`sign ${String(body.operation)} failed: ${status} ${String(json.code)} ${String(json.message)}`);
-  return json as unknown as Signed;
-}
-
-/** Sends a signed request with its signed headers. */
-function send(signed: Signed, body?: string | Buffer, extraHeaders: Record<string, string> = {}): Promise<RawResponse> {
-  return sendRaw(signed.method, signed.url, body, { ...signed.headers, ...extraHeaders });
+function mustSign(body: Record<string, unknown>, user = 'alice'): Promise<SignedRequest> {
+  return client.mustSign(user, { bucket, ...body });
 }
 
 async function putObject(key: string, content: string, target = bucket): Promise<void> {
   const put = await mustSign({ operation: 'PutObject', bucket: target, key });
   const response = await send(put, content);
   if (response.status !== 200) throw new Error(`PUT ${key}: ${response.status} ${s3ErrorCode(response.body)}`);
-}
-
-function xmlValue(xml: Buffer, element: string): string | undefined {
-  return new RegExp(`<${element}>([^<]*)</${element}>`).exec(xml.toString())?.[1];
 }
 
 t.test('GetObject with range and response overrides', async (t) => {
@@ -213,8 +174,9 @@ t.test('invalid part numbers are rejected before signing', async (t) => {
 });
 
 t.test('CopyObject reads the source and writes the target', async (t) => {
-  await putObjectAs(sourceBucket, 'shared/src.txt', 'copied bytes');
-  await putObjectAs(sourceBucket, 'secret/src.txt', 'secret bytes');
+  // alice may only read the sources, so the gateway's own credentials write them.
+  await seedObject(sourceBucket, 'shared/src.txt', 'copied bytes');
+  await seedObject(sourceBucket, 'secret/src.txt', 'secret bytes');
 
   const copy = await mustSign({ operation: 'CopyObject', key: 'ops/copy/dst.txt', copySource: { bucket: sourceBucket, key: 'shared/src.txt' } });
   t.equal(copy.headers['x-amz-copy-source'], `${sourceBucket}/shared/src.txt`);
@@ -242,7 +204,7 @@ t.test('CopyObject reads the source and writes the target', async (t) => {
   );
 
   const oddKey = "shared/a b+c&(1)'é.txt";
-  await putObjectAs(sourceBucket, oddKey, 'odd bytes');
+  await seedObject(sourceBucket, oddKey, 'odd bytes');
   const oddCopy = await mustSign({ operation: 'CopyObject', key: 'ops/copy/odd.txt', copySource: { bucket: sourceBucket, key: oddKey } });
   t.equal(oddCopy.headers['x-amz-copy-source'], `${sourceBucket}/shared/a%20b%2Bc%26%281%29%27%C3%A9.txt`);
   t.equal((await send(oddCopy)).status, 200, 'a source key with reserved characters');
@@ -257,12 +219,6 @@ t.test('CopyObject reads the source and writes the target', async (t) => {
   t.equal(outside.status, 403, 'no write on the target');
   t.equal(outside.json.field, undefined);
 });
-
-/** Writes a source object with the gateway's own credentials: alice may only read the sources. */
-async function putObjectAs(target: string, key: string, content: string): Promise<void> {
-  const response = await signedS3Request('PUT', `/${target}/${encodeKeyPath(key)}`, { body: content });
-  if (response.status !== 200) throw new Error(`seed ${key}: ${response.status}`);
-}
 
 t.test('UploadPartCopy copies a byte range of the source', async (t) => {
   const key = 'ops/partcopy/dst.txt';
@@ -353,7 +309,7 @@ t.test('bucket operations', async (t) => {
   const list = await sign({ operation: 'ListBuckets' }, 'admin');
   t.equal(list.status, 200, 'ListBuckets needs list on every bucket');
   t.equal(list.json.url?.startsWith(`${gatewayEndpoint}/?X-Amz-Algorithm`), true, 'the service root');
-  const buckets = await send(list.json as unknown as Signed);
+  const buckets = await send(list.json as unknown as SignedRequest);
   t.equal(buckets.status, 200);
   t.match(buckets.body.toString(), `<Name>${bucket}</Name>`);
   t.equal((await sign({ operation: 'ListBuckets' })).status, 403, 'a list on one prefix does not allow ListBuckets');

@@ -1,14 +1,14 @@
-import { rm } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import t from 'tap';
 import type { AuthorityDependencies } from '../../src/authority/index.js';
 import { signBatch } from '../../src/http/sign-batch.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { UrlSigner, parseStorageTarget } from '../../src/s3/index.js';
-import { createBucket, gatewayAccessKey, gatewayEndpoint, gatewaySecretKey, startGateway } from '../fixtures/gateway.js';
+import { gatewayEndpoint } from '../fixtures/gateway.js';
+import { startGatewayService } from '../fixtures/gateway-service.js';
 import { sendRaw } from '../fixtures/raw-http.js';
-import { startTestService, type TestService } from '../fixtures/service.js';
-import { NOW, createTestKeys, signToken } from '../fixtures/tokens.js';
+import type { TestService } from '../fixtures/service.js';
+import { NOW, signToken } from '../fixtures/tokens.js';
 
 // The allowed URLs of a batch are sent to the real Ceph radosgw on 127.0.0.1, which verifies SigV4.
 const bucket = 'headers-batch';
@@ -21,27 +21,12 @@ const policies = [
   },
 ];
 
-await startGateway();
-await createBucket(bucket);
+const { keys, service } = await startGatewayService(t, { buckets: [bucket], policies });
 
-const keys = await createTestKeys();
-t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
-const credentials = { accessKeyId: gatewayAccessKey, secretAccessKey: gatewaySecretKey };
-
+/** Starts another service with the same keys and policies, and without storage credentials when `withCredentials` is false. */
 async function start(config: Record<string, Record<string, unknown>> = {}, withCredentials = true): Promise<TestService> {
-  const service = await startTestService({
-    keys,
-    policies,
-    credentials: withCredentials ? credentials : null,
-    endpoint: gatewayEndpoint,
-    now: () => new Date(),
-    config,
-  });
-  t.teardown(() => service.close());
-  return service;
+  return (await startGatewayService(t, { keys, policies, config, ...(withCredentials ? {} : { credentials: null }) })).service;
 }
-
-const service = await start();
 
 async function batch(body: unknown, target: TestService = service) {
   const token = await signToken(keys, { sub: 'alice' }, {}, new Date());

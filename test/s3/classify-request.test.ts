@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import t from 'tap';
 import { OpenRazError, type ErrorCode } from '../../src/errors/index.js';
 import { classifyRequest, parseStorageTarget, relocateFieldError, validateOperationRequest, type S3RequestDescription } from '../../src/s3/index.js';
+import { catchOpenRazError } from '../fixtures/errors.js';
 
 const pathStyle = parseStorageTarget('http://127.0.0.1:7480', 'us-east-1', true);
 const virtualHosted = parseStorageTarget('https://s3.eu-central-1.amazonaws.com', 'eu-central-1', false);
@@ -9,16 +10,6 @@ const base = 'http://127.0.0.1:7480/bkt';
 const hash = (text: string): string => createHash('sha256').update(text).digest('hex');
 const deleteBody = '<Delete><Object><Key>a.txt</Key></Object></Delete>';
 const tagBody = '<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>';
-
-function errorOf(action: () => unknown): OpenRazError | undefined {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof OpenRazError) return error;
-    throw error;
-  }
-  return undefined;
-}
 
 t.test('each operation from its raw request', async (t) => {
   const cases: [name: string, description: S3RequestDescription, request: Record<string, unknown>, signed?: Record<string, string>][] = [
@@ -491,19 +482,23 @@ t.test('rejections name the code and field', async (t) => {
   ];
 
   for (const [name, description, code, field] of cases) {
-    const error = errorOf(() => classifyRequest(description, pathStyle));
+    const error = catchOpenRazError(() => classifyRequest(description, pathStyle));
     t.equal(error?.code, code, `${name}: code`, { message: error?.message });
     t.equal(error?.details.field, field, `${name}: field`);
   }
 });
 
 t.test('addressing style must be the endpoint one', async (t) => {
-  const pathOnVirtual = errorOf(() => classifyRequest({ method: 'GET', url: 'https://s3.eu-central-1.amazonaws.com/bkt/k' }, virtualHosted));
+  const pathOnVirtual = catchOpenRazError(() =>
+    classifyRequest({ method: 'GET', url: 'https://s3.eu-central-1.amazonaws.com/bkt/k' }, virtualHosted),
+  );
   t.equal(pathOnVirtual?.code, 'ERR_REQUEST_URL_INVALID');
   t.match(pathOnVirtual?.message, 'https://bkt.s3.eu-central-1.amazonaws.com/k', 'the message shows the URL to use');
-  const virtualOnPath = errorOf(() => classifyRequest({ method: 'GET', url: 'http://bkt.127.0.0.1:7480/k' }, pathStyle));
+  const virtualOnPath = catchOpenRazError(() => classifyRequest({ method: 'GET', url: 'http://bkt.127.0.0.1:7480/k' }, pathStyle));
   t.equal(virtualOnPath?.code, 'ERR_REQUEST_URL_INVALID');
-  const dottedVirtual = errorOf(() => classifyRequest({ method: 'GET', url: 'https://my.bkt.s3.eu-central-1.amazonaws.com/k' }, virtualHosted));
+  const dottedVirtual = catchOpenRazError(() =>
+    classifyRequest({ method: 'GET', url: 'https://my.bkt.s3.eu-central-1.amazonaws.com/k' }, virtualHosted),
+  );
   t.equal(dottedVirtual?.code, 'ERR_REQUEST_URL_INVALID', 'a dotted bucket is signed path-style');
 });
 

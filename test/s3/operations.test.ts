@@ -12,7 +12,7 @@ import {
   validateOperationRequest,
   type OperationRequest,
 } from '../../src/s3/index.js';
-import { OpenRazError } from '../../src/errors/index.js';
+import { catchOpenRazError } from '../fixtures/errors.js';
 import { referenceSignature } from '../fixtures/sigv4-reference.js';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -123,7 +123,9 @@ t.test('operation access types and resources', async (t) => {
     const deleted = name === 'DeleteObjects' ? parseDeleteObjectsBody(request.body!) : [];
     return describeOperation(request, deleted).accesses;
   };
-  t.same(accesses('GetObject'), [{ accessType: 'read', resource: { kind: 'object', bucket: 'bkt', key: 'd/a.txt' }, role: 'target', versionId: 'v1' }]);
+  t.same(accesses('GetObject'), [
+    { accessType: 'read', resource: { kind: 'object', bucket: 'bkt', key: 'd/a.txt' }, role: 'target', versionId: 'v1' },
+  ]);
   t.same(accesses('CopyObject'), [
     { accessType: 'write', resource: { kind: 'object', bucket: 'bkt', key: 'd/b.txt' }, role: 'target' },
     { accessType: 'read', resource: { kind: 'object', bucket: 'src', key: 'e/a b+c.txt' }, role: 'copy-source', versionId: 'v/1' },
@@ -190,14 +192,14 @@ t.test('fields that an operation does not take are rejected', async (t) => {
         ...EXAMPLES[name],
         [field]: field === 'copySource' ? { bucket: 'src', key: 'k' } : field === 'objectAttributes' ? ['ETag'] : 'x',
       } as OperationRequest;
-      const error = catchError(() => validateOperationRequest(request));
+      const error = catchOpenRazError(() => validateOperationRequest(request));
       t.equal(error?.code, 'ERR_REQUEST_INVALID', `${name} rejects ${field}`);
       t.equal(error?.details.field, field, `${name} names ${field}`);
     }
     for (const field of spec.required) {
       const request = { ...EXAMPLES[name] } as Record<string, unknown>;
       delete request[field];
-      const error = catchError(() => validateOperationRequest(request as unknown as OperationRequest));
+      const error = catchOpenRazError(() => validateOperationRequest(request as unknown as OperationRequest));
       t.equal(error?.details.field, field, `${name} needs ${field}`);
     }
   }
@@ -231,7 +233,7 @@ t.test('field values S3 would reject', async (t) => {
     [{ operation: 'ListObjects', bucket: 'bkt', marker: 'é'.repeat(513) }, 'marker'],
   ];
   for (const [request, field] of cases) {
-    const error = catchError(() => validateOperationRequest(request));
+    const error = catchOpenRazError(() => validateOperationRequest(request));
     t.ok(error, `${JSON.stringify(request).slice(0, 80)} is rejected`);
     t.equal(error?.details.field, field, `${field} is named`);
   }
@@ -251,16 +253,12 @@ t.test('DeleteObjects body parsing', async (t) => {
     'numbers stay text',
   );
   t.equal(parseDeleteObjectsBody(`<Delete>${'<Object><Key>k</Key></Object>'.repeat(1000)}</Delete>`).length, 1000);
-  t.same(parseDeleteObjectsBody("<?xml version='1.0' encoding='utf-8'?><Delete><Object><Key>k</Key></Object></Delete>"), [{ key: 'k' }], 'UTF-8 may be declared');
-  t.throws(() => parseDeleteObjectsBody('<?xml version="1.0" encoding="UTF-16"?><Delete><Object><Key>k</Key></Object></Delete>'), { code: 'ERR_REQUEST_BODY_INVALID' });
+  t.same(
+    parseDeleteObjectsBody("<?xml version='1.0' encoding='utf-8'?><Delete><Object><Key>k</Key></Object></Delete>"),
+    [{ key: 'k' }],
+    'UTF-8 may be declared',
+  );
+  t.throws(() => parseDeleteObjectsBody('<?xml version="1.0" encoding="UTF-16"?><Delete><Object><Key>k</Key></Object></Delete>'), {
+    code: 'ERR_REQUEST_BODY_INVALID',
+  });
 });
-
-function catchError(action: () => void): OpenRazError | undefined {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof OpenRazError) return error;
-    throw error;
-  }
-  return undefined;
-}

@@ -1,11 +1,10 @@
-import { rm } from 'node:fs/promises';
 import t from 'tap';
 import { validateConfigDocument } from '../../src/config/index.js';
 import { OpenRazError } from '../../src/errors/index.js';
 import { describeOperation } from '../../src/s3/index.js';
 import { SignerRegistry, targetDefinitions } from '../../src/storage/index.js';
-import { TEST_CREDENTIALS, startTestService } from '../fixtures/service.js';
-import { NOW, createTestKeys, signToken } from '../fixtures/tokens.js';
+import { TEST_CREDENTIALS, startTestServiceFor } from '../fixtures/service.js';
+import { NOW, signToken } from '../fixtures/tokens.js';
 
 const jwt = { issuer: 'https://idp.test', audience: ['openraz'], algorithms: ['RS256'], jwksFile: 'jwks.json' };
 const keysFromEnvironment = { source: 'static' };
@@ -97,8 +96,6 @@ t.test('s3 settings alone make the default target', async (t) => {
 });
 
 t.test('the sign route rejects an unrouted bucket', async (t) => {
-  const keys = await createTestKeys();
-  t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
   const policies = [
     {
       id: 1,
@@ -107,8 +104,7 @@ t.test('the sign route rejects an unrouted bucket', async (t) => {
       policyItems: [{ users: ['bob'], accesses: [{ type: 'read' }] }],
     },
   ];
-  const service = await startTestService({ keys, policies, config: { s3: { targets: [targetOn('teams', ['team-*'])] } } });
-  t.teardown(() => service.close());
+  const { keys, service } = await startTestServiceFor(t, { policies, config: { s3: { targets: [targetOn('teams', ['team-*'])] } } });
   const bob = await signToken(keys, { sub: 'bob' });
 
   const sign = (bucket: string) =>
@@ -134,8 +130,6 @@ t.test('the sign route rejects an unrouted bucket', async (t) => {
 });
 
 t.test('copies and ListBuckets across targets', async (t) => {
-  const keys = await createTestKeys();
-  t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
   const policies = [
     {
       id: 1,
@@ -145,8 +139,7 @@ t.test('copies and ListBuckets across targets', async (t) => {
     },
   ];
   const targets = [targetOn('teams', ['team-*']), targetOn('logs', ['logs-*'])];
-  const service = await startTestService({ keys, policies, config: { s3: { targets } } });
-  t.teardown(() => service.close());
+  const { keys, service } = await startTestServiceFor(t, { policies, config: { s3: { targets } } });
   const bob = await signToken(keys, { sub: 'bob' });
   const sign = (payload: Record<string, unknown>) =>
     service.app.inject({ method: 'POST', url: '/v1/sign', headers: { authorization: `Bearer ${bob}` }, payload });

@@ -1,16 +1,15 @@
-import { rm } from 'node:fs/promises';
 import t from 'tap';
 import { escapeUri } from '@smithy/util-uri-escape';
 import type { StorageCredentials } from '../../src/s3/index.js';
 import { referenceSignature } from '../fixtures/sigv4-reference.js';
-import { startTestService } from '../fixtures/service.js';
-import { createTestKeys, signToken } from '../fixtures/tokens.js';
+import { startTestServiceFor } from '../fixtures/service.js';
+import { createSigningClient } from '../fixtures/signing-client.js';
+import { createTestKeysFor } from '../fixtures/tokens.js';
 
 // URLs signed through the whole service for several targets, each checked byte for byte and
 // against an independent SigV4 computation (test/fixtures/sigv4-reference.ts).
 
-const keys = await createTestKeys();
-t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
+const keys = await createTestKeysFor(t);
 const policies = [
   {
     id: 1,
@@ -38,17 +37,8 @@ const targets = [
 ];
 
 async function signWith(credentials: StorageCredentials, bucket: string, key: string): Promise<{ url: string; expiresAt: string }> {
-  const service = await startTestService({ keys, policies, credentials, config: { s3: { targets } }, now: () => signingInstant });
-  t.teardown(() => service.close());
-  const token = await signToken(keys, { sub: 'bob' }, {}, signingInstant);
-  const response = await service.app.inject({
-    method: 'POST',
-    url: '/v1/sign',
-    headers: { authorization: `Bearer ${token}` },
-    payload: { operation: 'GetObject', bucket, key },
-  });
-  if (response.statusCode !== 200) throw new Error(`sign failed: ${response.statusCode} ${response.body}`);
-  return response.json();
+  const { service } = await startTestServiceFor(t, { keys, policies, credentials, config: { s3: { targets } }, now: () => signingInstant });
+  return createSigningClient(service, keys, { now: () => signingInstant }).mustSign('bob', { operation: 'GetObject', bucket, key });
 }
 
 function queryParam(url: string, name: string): string | undefined {
