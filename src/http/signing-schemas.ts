@@ -1,4 +1,4 @@
-import { SIGN_REQUEST_SCHEMA } from './schemas.js';
+import { ERROR_RESPONSE_SCHEMA, SIGN_REQUEST_SCHEMA } from './schemas.js';
 
 /**
  * Request and response schemas of `POST /v1/sign/request` and `POST /v1/sign/batch`;
@@ -38,19 +38,14 @@ export const SIGN_BATCH_REQUEST_SCHEMA = {
   },
 } as const;
 
+// A batch item's error is the error body of POST /v1/sign without its HTTP fields, plus the item's index.
+const { statusCode: _statusCode, error: _error, ...ITEM_ERROR_FIELDS } = ERROR_RESPONSE_SCHEMA.properties;
+
 const BATCH_ITEM_ERROR_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['code', 'message', 'index'],
-  properties: {
-    code: { type: 'string' },
-    message: { type: 'string' },
-    index: { type: 'integer' },
-    field: { type: 'string' },
-    claim: { type: 'string' },
-    decisionId: { type: 'string' },
-    deniedKeys: { type: 'array', items: { type: 'string' } },
-  },
+  properties: { ...ITEM_ERROR_FIELDS, index: { type: 'integer' } },
 } as const;
 
 export const SIGN_BATCH_RESPONSE_SCHEMA = {
