@@ -4,6 +4,17 @@ import fastifyPlugin from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { OpenRazError } from '../errors/index.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Counts one more unit of work against the caller's rate limit, for routes that do several
+     * units in one request (a batch item). Resolves to false once the limit is exceeded, and to
+     * true when the store fails (the limit fails open). Set only when rate limits are on.
+     */
+    consumeRateLimitUnit?: (request: FastifyRequest) => Promise<boolean>;
+  }
+}
+
 export interface RateLimitOptions {
   maxRequestsPerWindow: number;
   windowMs: number;
@@ -72,6 +83,16 @@ export const installRateLimit = fastifyPlugin(
 
     app.addHook('onRoute', (route) => {
       if (!UNLIMITED_ROUTES.has(route.url)) appendOnRequestHook(route, limitRequest);
+    });
+
+    app.decorate('consumeRateLimitUnit', async (request: FastifyRequest): Promise<boolean> => {
+      try {
+        const limit = await checkRateLimit(request);
+        return limit.isAllowed || !limit.isExceeded;
+      } catch (error) {
+        logStoreFailure(request.log, error);
+        return true;
+      }
     });
   },
   { name: 'openraz-rate-limit', fastify: '5.x' },

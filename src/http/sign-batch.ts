@@ -24,10 +24,10 @@ export interface BatchItemFailed {
 
 export type BatchItemResult = BatchItemSigned | BatchItemFailed;
 
-/** The message of an unexpected failure, as the error handler words it: the details stay in the log. */
 /** Items signed between two yields to the event loop. */
 const BATCH_CHUNK_SIZE = 25;
 
+/** The message of an unexpected failure, as the error handler words it: the details stay in the log. */
 const INTERNAL_ERROR_MESSAGE = 'Internal error; the service log has the details under the request id.';
 
 /**
@@ -39,6 +39,10 @@ const INTERNAL_ERROR_MESSAGE = 'Internal error; the service log has the details 
  * A failure that is not an OpenRazError becomes `ERR_INTERNAL` with no detail; the first one
  * of a batch is logged with its index, and one line counts the failed items by code. Every
  * failed item counts once in `openraz_request_errors_total`.
+ *
+ * @param admitItem Counts an item against the caller's rate limit and resolves to whether it
+ *   may be signed; an item it refuses fails with `ERR_RATE_LIMITED`. Every item is admitted
+ *   when absent.
  */
 export async function signBatch(
   dependencies: AuthorityDependencies,
@@ -46,10 +50,14 @@ export async function signBatch(
   items: readonly unknown[],
   context: CallContext,
   log: FastifyBaseLogger,
+  admitItem?: (index: number) => Promise<boolean>,
 ): Promise<BatchItemResult[]> {
   const unexpected: { index: number; error: unknown }[] = [];
-  const signItem = async (item: unknown, index: number): Promise<BatchItemResult> => {
+  const signItem = async (item: unknown, index: number, admitted: boolean): Promise<BatchItemResult> => {
     try {
+      if (!admitted) {
+        throw new OpenRazError('ERR_RATE_LIMITED', 'Too many requests: this batch item is over the rate limit of the user; send it again in the next window.');
+      }
       checkSignRequest(item);
       const signed = await authorizeAndSign(dependencies, caller, item, context);
       return { status: 200, ...signed, expiresAt: signed.expiresAt.toISOString() };
@@ -67,7 +75,11 @@ export async function signBatch(
   for (let start = 0; start < items.length; start += BATCH_CHUNK_SIZE) {
     if (start > 0) await setImmediate();
     const chunk = items.slice(start, start + BATCH_CHUNK_SIZE);
-    results.push(...(await Promise.all(chunk.map((item, offset) => signItem(item, start + offset)))));
+    // Admitted one after another: @fastify/rate-limit's in-memory store hands every caller in
+    // one tick the same counter object, so concurrent checks would all read the last count.
+    const admitted: boolean[] = [];
+    for (let offset = 0; offset < chunk.length; offset++) admitted.push(admitItem === undefined || (await admitItem(start + offset)));
+    results.push(...(await Promise.all(chunk.map((item, offset) => signItem(item, start + offset, admitted[offset]!)))));
   }
 
   if (unexpected.length > 0) log.error({ err: unexpected[0]!.error, index: unexpected[0]!.index, count: unexpected.length }, 'batch items failed');

@@ -17,12 +17,9 @@ const ERROR_RESPONSES = { '4xx': ERROR_RESPONSE_SCHEMA, '5xx': ERROR_RESPONSE_SC
 
 /**
  * Registers `POST /v1/sign/batch`: up to `signing.maxBatchSize` sign requests in one call,
- * each decided, audited and signed on its own (signBatch).
- *
- * NOTE: the rate limit counts a batch as one request, whatever its size, because
- * @fastify/rate-limit 11 adds 1 per request and has no per-route cost. A caller can thus
- * sign maxBatchSize times more operations per window through this route than through
- * `POST /v1/sign`.
+ * each decided, audited and signed on its own (signBatch). With rate limits on, every item
+ * counts as one request: the request itself covers the first item, and each other item
+ * takes one more unit, so items past the limit fail with `ERR_RATE_LIMITED`.
  */
 export async function signBatchRoutes(app: FastifyInstance, options: SignBatchRouteOptions): Promise<void> {
   app.decorateRequest('caller', undefined);
@@ -45,7 +42,9 @@ export async function signBatchRoutes(app: FastifyInstance, options: SignBatchRo
         );
       }
       const context = { requestId: request.id, clientIp: request.ip, now: request.callTime! };
-      return { results: await signBatch(options.authority, request.caller!, requests, context, request.log) };
+      const consume = app.consumeRateLimitUnit;
+      const admitItem = consume === undefined ? undefined : async (index: number) => index === 0 || consume(request);
+      return { results: await signBatch(options.authority, request.caller!, requests, context, request.log, admitItem) };
     },
   );
 }
