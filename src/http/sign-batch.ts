@@ -36,7 +36,7 @@ const INTERNAL_ERROR_MESSAGE = 'Internal error; the service log has the details 
  * All items share the caller, the client address, the request id and the instant of the
  * call. Each item has its own decision id and audit lines, one per access.
  *
- * A failure that is not an OpenRazError becomes `ERR_INTERNAL` with no detail; the first one
+ * A failure that is not an OpenRazError becomes `ERR_INTERNAL` with no detail. The first one
  * of a batch is logged with its index, and one line counts the failed items by code. Every
  * failed item counts once in `openraz_request_errors_total`.
  *
@@ -56,7 +56,10 @@ export async function signBatch(
   const signItem = async (item: unknown, index: number, admitted: boolean): Promise<BatchItemResult> => {
     try {
       if (!admitted) {
-        throw new OpenRazError('ERR_RATE_LIMITED', 'Too many requests: this batch item is over the rate limit of the user; send it again in the next window.');
+        throw new OpenRazError(
+          'ERR_RATE_LIMITED',
+          'Too many requests: this batch item is over the rate limit of the user; send it again in the next window.',
+        );
       }
       checkSignRequest(item);
       const signed = await authorizeAndSign(dependencies, caller, item, context);
