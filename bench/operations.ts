@@ -1,7 +1,8 @@
 /**
- * Measures the cost of preparing and signing each kind of operation against a presigned
- * GetObject, in one process, interleaved, and reports the ratios: a multipart part, a copy,
- * header authentication, and a DeleteObjects of 1000 keys (XML parse, body hashes, signature).
+ * Measures the cost of preparing and signing each kind of operation, in one process and
+ * interleaved, and reports its ratio to a presigned GetObject. The kinds are a multipart part,
+ * a copy, header authentication, and a DeleteObjects of 1000 keys (XML parse, body hashes,
+ * signature).
  *
  * Run: node --import tsx bench/operations.ts [rounds]
  */

@@ -8,8 +8,8 @@ import { createRedisClient } from './redis/index.js';
 import { PolicyStore, type ReloadResult } from './policy-store/index.js';
 import { RevocationStore, type FileReloadResult, type RedisBlocksEvent } from './revocation/index.js';
 import { systemClock, type RefreshClock, type RetryPolicy } from './credentials/index.js';
-import type { StorageCredentials } from './s3/index.js';
-import { CredentialEventLog, SignerRegistry, describeEndpoint, targetDefinitions } from './storage/index.js';
+import { endpointOrigin, type StorageCredentials } from './s3/index.js';
+import { CredentialEventLog, SignerRegistry, targetDefinitions } from './storage/index.js';
 
 /** A wired openraz service: the app, ready to listen, and what it needs to shut down. */
 export interface OpenRazService {
@@ -146,7 +146,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const targets = storage.definitions().map((definition) => ({
     name: definition.name,
     buckets: definition.buckets,
-    endpoint: describeEndpoint(definition.target),
+    endpoint: endpointOrigin(definition.target),
     region: definition.target.region,
     credentialSource: definition.credentials.source,
   }));

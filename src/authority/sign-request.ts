@@ -12,6 +12,7 @@ import {
   type SignedHeadersRequest,
   type StorageTarget,
   addressesEndpoint,
+  endpointOrigin,
 } from '../s3/index.js';
 import { authorizeOperation, type AuthorityDependencies, type CallContext, type SignRequest, type SignResult } from './authority.js';
 
@@ -40,8 +41,9 @@ export type SignRequestCheck = (request: SignRequest) => void;
  *
  * @param checkSchema The schema check of `POST /v1/sign`, run on the mapped request.
  * @throws OpenRazError as `POST /v1/sign` does, plus `ERR_REQUEST_URL_INVALID`,
- *   `ERR_REQUEST_HEADER_NOT_ALLOWED` and `ERR_REQUEST_OPERATION_UNSUPPORTED`; errors about a
- *   mapped field name the part of the description it came from (`url`, `query.<name>`, `headers.<name>`).
+ *   `ERR_REQUEST_HEADER_NOT_ALLOWED` and `ERR_REQUEST_OPERATION_UNSUPPORTED`. An error about
+ *   a mapped field names the part of the description it came from (`url`, `query.<name>`,
+ *   `headers.<name>`).
  */
 export async function authorizeAndSignRequest(
   dependencies: AuthorityDependencies,
@@ -111,20 +113,16 @@ function checkServedByTarget(dependencies: Pick<AuthorityDependencies, 'signer'>
   } catch (error) {
     throw relocateFieldError(error);
   }
-  if (served === undefined || endpointOf(served) === endpointOf(target)) return;
+  if (served === undefined || endpointOrigin(served) === endpointOrigin(target)) return;
   // The message does not name the other endpoint: the caller is not authorized yet.
   throw new OpenRazError('ERR_REQUEST_URL_INVALID', `Bucket "${bucket}" is not served by the storage endpoint that "url" names; use the endpoint that serves it.`, {
     field: 'url',
   });
 }
 
-function endpointOf(target: StorageTarget): string {
-  return `${target.protocol}//${target.hostname}:${target.port ?? ''}`;
-}
-
 /**
- * Rejects a CopyObject that declares a Content-Type but asks to copy the source's metadata:
- * the type the policies checked would not be the type stored.
+ * Rejects a CopyObject that declares a Content-Type but requests the source's metadata,
+ * because the type the policies checked would then not be the type stored.
  *
  * @throws OpenRazError `ERR_REQUEST_HEADER_NOT_ALLOWED` naming the header.
  */

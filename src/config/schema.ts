@@ -102,7 +102,7 @@ export const CONFIG_SCHEMA = {
         guardCopySource: {
           type: 'boolean',
           default: false,
-          description: 'Without `targets`: Sign a copy precondition that never holds into PutObject (x-amz-copy-if-unmodified-since 1970) and an empty x-amz-copy-source-range into UploadPart, so a store that runs an unsigned x-amz-copy-source (Ceph RGW 16.2) fails the smuggled copy. Off by default: tested on Ceph RGW only.',
+          description: 'Without `targets`: Sign a copy precondition that is always false into PutObject (x-amz-copy-if-unmodified-since 1970) and an empty x-amz-copy-source-range into UploadPart. A store that runs an unsigned x-amz-copy-source (Ceph RGW 16.2) then fails a copy added to the upload. Off by default, because it is tested on Ceph RGW only.',
         },
         putObjectAcl: {
           enum: ['private', 'bucket-owner-full-control'],

@@ -124,7 +124,7 @@ export const TARGET_SCHEMA = {
     region: { type: 'string', pattern: '^[a-z0-9-]+$', default: 'us-east-1' },
     forcePathStyle: { type: 'boolean', default: false },
     putObjectAcl: { enum: ['private', 'bucket-owner-full-control'], description: 'Canned ACL signed into every PutObject, CreateMultipartUpload and CopyObject to this target, when set.' },
-    guardCopySource: { type: 'boolean', default: false, description: 'Sign a copy precondition that never holds into PutObject (x-amz-copy-if-unmodified-since 1970) and an empty x-amz-copy-source-range into UploadPart, so a store that runs an unsigned x-amz-copy-source (Ceph RGW 16.2) fails the smuggled copy. Off by default: tested on Ceph RGW only.' },
+    guardCopySource: { type: 'boolean', default: false, description: 'Sign a copy precondition that is always false into PutObject (x-amz-copy-if-unmodified-since 1970) and an empty x-amz-copy-source-range into UploadPart. A store that runs an unsigned x-amz-copy-source (Ceph RGW 16.2) then fails a copy added to the upload. Off by default, because it is tested on Ceph RGW only.' },
     credentials: CREDENTIALS_SCHEMA,
   },
 } as const;

@@ -16,10 +16,10 @@ export interface RequestContext {
   /** The `If-None-Match` value an upload declares; `*` makes it fail when the key exists. */
   ifNoneMatch?: string;
   /**
-   * How the store will enforce an upload's requirements, when the request uploads data:
-   * `headers` signed into the request, `unconditional` headers signed into a request that
-   * cannot be made conditional on the key not existing (a copy, the start of a multipart
-   * upload), or `form` conditions of a POST policy. Absent for requests that upload nothing.
+   * The channel through which the store enforces an upload's requirements. `headers` are
+   * signed into the request, and `unconditional` headers into a request that cannot be made
+   * conditional on the key not existing (a copy, the start of a multipart upload). `form` is
+   * a POST policy. Absent for requests that upload nothing.
    */
   upload?: UploadChannel;
 }
@@ -47,8 +47,8 @@ export interface CompiledCondition {
   values: readonly string[];
   evaluate(context: RequestContext): ConditionResult;
   /**
-   * What the upload must obey when the condition holds because the request left the
-   * attribute out, for openraz to sign in; absent when the condition only checks.
+   * The rule the upload must obey when the condition is true because the request left the
+   * attribute out, for openraz to sign in. Absent when the condition only checks.
    */
   requirement?(context: RequestContext): UploadRequirement | undefined;
 }

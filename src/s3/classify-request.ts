@@ -4,7 +4,7 @@ import { OPERATION_SPECS, type OperationName, type OperationSpec, type RequestFi
 import { HEADER_NAMES, QUERY_NAMES, RESPONSE_OVERRIDE_NAMES, type OperationRequest, type ResponseOverrides } from './operations.js';
 import { normalizeHeaders, readHeaders, resolvePayloadHash } from './request-headers.js';
 import { decodeOnce, formatAddress, invalidUrl, parseRequestUrl, type QueryParameter, type RequestUrl } from './request-url.js';
-import { addressBucket, type StorageTarget } from './target.js';
+import { addressBucket, endpointHost, endpointOrigin, type StorageTarget } from './target.js';
 
 /** An S3 request as the client will send it, described for signing with header authentication. */
 export interface S3RequestDescription {
@@ -94,9 +94,9 @@ const INTEGER_FIELDS: ReadonlySet<RequestField> = new Set(['maxKeys', 'maxUpload
  * exactly as openraz would sign it: the key percent-decoded once and encoded again must give
  * the same path, so the signed request and the sent one are the same bytes.
  *
- * The result still needs validateOperationRequest and the request schema (authorizeOperation
- * and the HTTP layer run them); errors about its fields can be moved to where they came from
- * with relocateFieldError.
+ * The result still needs validateOperationRequest and the request schema, which
+ * authorizeOperation and the HTTP layer run. relocateFieldError moves an error about one of
+ * its fields to the part of the description the field came from.
  *
  * @throws OpenRazError `ERR_REQUEST_URL_INVALID`, `ERR_REQUEST_OPERATION_UNSUPPORTED`,
  *   `ERR_REQUEST_HEADER_NOT_ALLOWED` or `ERR_REQUEST_INVALID`, naming `url`, `query.<name>`,
@@ -137,7 +137,7 @@ export function addressesEndpoint(url: string, target: StorageTarget): boolean {
   } catch {
     return false;
   }
-  const endpoint = `${target.hostname}${target.port === undefined ? '' : `:${target.port}`}`.toLowerCase();
+  const endpoint = endpointHost(target).toLowerCase();
   return parsed.protocol === target.protocol && (parsed.host === endpoint || parsed.host.endsWith(`.${endpoint}`));
 }
 
@@ -147,8 +147,8 @@ export function addressesEndpoint(url: string, target: StorageTarget): boolean {
  * signs for this bucket and key (addressBucket, encodeKeyPath).
  */
 function locateResource(url: RequestUrl, target: StorageTarget): { level: Level; bucket?: string; key?: string } {
-  const endpoint = `${target.hostname}${target.port === undefined ? '' : `:${target.port}`}`.toLowerCase();
-  const endpointUrl = `${target.protocol}//${endpoint}`;
+  const endpoint = endpointHost(target).toLowerCase();
+  const endpointUrl = endpointOrigin(target);
   if (url.protocol !== target.protocol)
     throw invalidUrl('url', `Field "url" must use ${target.protocol.slice(0, -1)}, as the storage endpoint ${endpointUrl} does.`);
 

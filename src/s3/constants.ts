@@ -13,7 +13,7 @@ export const CONTENT_SHA256_HEADER = 'x-amz-content-sha256';
 /** SigV4 service name for S3. */
 export const S3_SERVICE = 's3';
 
-/** The most keys one DeleteObjects request may name (Amazon S3 API Reference, DeleteObjects). */
+/** The maximum number of keys one DeleteObjects request may name (Amazon S3 API Reference, DeleteObjects). */
 export const MAX_DELETE_OBJECTS = 1000;
 
 /** The highest part number of a multipart upload; part numbers start at 1 (Amazon S3 API Reference, UploadPart). */

@@ -22,9 +22,9 @@ const NAMED_REFERENCES: Record<string, string> = { amp: '&', lt: '<', gt: '>', q
  *
  * The body is read the way S3 reads it, or rejected. References are decoded here: the five
  * predefined entities and numeric character references. Anything a parser could read
- * differently from S3 is refused, such as a DOCTYPE with its own entities, CDATA sections,
- * comments, or unknown elements, because a key read differently here than by S3 would
- * delete an object that was never authorized.
+ * differently from S3 is rejected: a DOCTYPE with its own entities, CDATA sections, comments
+ * and unknown elements. A key read differently here than by S3 would delete an object that
+ * was never authorized.
  *
  * @throws OpenRazError `ERR_REQUEST_BODY_INVALID` naming the field `body`.
  */

@@ -4,7 +4,7 @@ export { OPERATION_SPECS, REQUEST_FIELDS, type OperationSpec, type RequestField 
 export { parseDeleteObjectsBody, type DeletedObject } from './delete-objects.js';
 export { CREDENTIAL_EXPIRY_MARGIN_SECONDS, UrlSigner, nodeSha256 } from './signer.js';
 export type { Sha256Constructor, PresignOptions, PresignedRequest, SignHeadersOptions, SignedHeadersRequest, StorageCredentials } from './signer.js';
-export { R2_REGION, addressBucket, awsEndpoint, checkEndpointRegion, isR2Endpoint, parseStorageTarget, type StorageTarget } from './target.js';
+export { R2_REGION, addressBucket, awsEndpoint, endpointHost, endpointOrigin, checkEndpointRegion, isR2Endpoint, parseStorageTarget, type StorageTarget } from './target.js';
 export { encodeKeyPath } from './encode.js';
 export { MAX_DELETE_OBJECTS, MAX_KEY_BYTES, MAX_PART_NUMBER, MAX_PRESIGNED_EXPIRES_SECONDS, UNSIGNED_PAYLOAD } from './constants.js';
 export { checkDotSegments, checkKeyText, validateOperationRequest } from './validate.js';

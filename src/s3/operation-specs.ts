@@ -60,7 +60,7 @@ export const REQUEST_FIELDS = [
 export type RequestField = (typeof REQUEST_FIELDS)[number];
 
 /**
- * What an operation addresses, which sets the resource it is decided on:
+ * The part of the store an operation addresses, which sets the resource it is decided on:
  * - `object`: the key; a copy also needs `read` on its source.
  * - `prefix`: every key under `prefix` ("" when absent), like a list.
  * - `bucket`: the whole bucket, as a list of the prefix "".
@@ -80,9 +80,9 @@ export interface OperationSpec {
   /** The fields it cannot do without. */
   required: readonly RequestField[];
   /**
-   * How the operation uploads data, when it does, so that upload conditions apply and their
-   * requirements are signed in: as `headers`, or as `unconditional` headers that cannot
-   * stop an overwrite.
+   * The channel of an operation that uploads data, so that upload conditions apply and their
+   * requirements are signed in: `headers`, or `unconditional` headers that cannot stop an
+   * overwrite. Absent for operations that upload nothing.
    */
   upload?: Exclude<UploadChannel, 'form'>;
 }

@@ -115,7 +115,7 @@ export class UrlSigner {
 
     const { request, headers } = this.buildRequest(operation);
     // S3 verifies a presigned URL against UNSIGNED-PAYLOAD unless the request carries a signed
-    // payload hash; without this header the signer would hash an empty body into the signature.
+    // payload hash. Without this header the signer would hash an empty body into the signature.
     const payloadHeaders = operation.payloadSha256 === undefined ? UNSIGNED_PAYLOAD_HEADERS : NO_HEADERS;
     const signed = await this.signer.presign(request, {
       expiresIn: expiresInSeconds,

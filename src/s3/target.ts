@@ -58,6 +58,16 @@ export function parseStorageTarget(endpoint: string, region: string, forcePathSt
   };
 }
 
+/** Returns the endpoint's host as clients send it: the host name and a non-default port. */
+export function endpointHost(target: StorageTarget): string {
+  return target.port === undefined ? target.hostname : `${target.hostname}:${target.port}`;
+}
+
+/** Returns the endpoint as a URL origin, such as `http://127.0.0.1:7480`, for messages and logs. */
+export function endpointOrigin(target: StorageTarget): string {
+  return `${target.protocol}//${endpointHost(target)}`;
+}
+
 /**
  * Chooses path-style or virtual-hosted addressing for `bucket` and returns the host (with a
  * non-default port) and the path prefix. A bucket whose name has dots, or an endpoint that
@@ -65,15 +75,15 @@ export function parseStorageTarget(endpoint: string, region: string, forcePathSt
  * wildcard TLS certificate.
  */
 export function addressBucket(target: StorageTarget, bucket: string | undefined): { host: string; pathPrefix: string } {
-  const port = target.port === undefined ? '' : `:${target.port}`;
+  const host = endpointHost(target);
   // Without a bucket the request addresses the service itself (ListBuckets).
-  if (bucket === undefined) return { host: `${target.hostname}${port}`, pathPrefix: '' };
+  if (bucket === undefined) return { host, pathPrefix: '' };
   // The URL parser keeps IPv6 addresses in brackets, which isIP does not accept.
   const isAddress = isIP(target.hostname.replace(/^\[|\]$/g, '')) !== 0;
   if (target.forcePathStyle || isAddress || bucket.includes('.')) {
-    return { host: `${target.hostname}${port}`, pathPrefix: `/${bucket}` };
+    return { host, pathPrefix: `/${bucket}` };
   }
-  return { host: `${bucket}.${target.hostname}${port}`, pathPrefix: '' };
+  return { host: `${bucket}.${host}`, pathPrefix: '' };
 }
 
 /** Returns true for a Cloudflare R2 S3 API host such as `<account id>.r2.cloudflarestorage.com`. */

@@ -1,3 +1,3 @@
 export { CredentialEventLog } from './credential-log.js';
 export { SignerRegistry, type SignerRegistryOptions, type TargetStatus } from './registry.js';
-export { DEFAULT_TARGET_NAME, describeEndpoint, targetDefinitions, type TargetDefinition } from './targets.js';
+export { DEFAULT_TARGET_NAME, targetDefinitions, type TargetDefinition } from './targets.js';

@@ -55,7 +55,4 @@ function buildTarget(
   };
 }
 
-/** Formats a target's endpoint for logs: scheme, host and a non-default port. */
-export function describeEndpoint(target: StorageTarget): string {
-  return `${target.protocol}//${target.hostname}${target.port === undefined ? '' : `:${target.port}`}`;
-}
+

@@ -46,7 +46,7 @@ async function start(targets: Record<string, unknown>[]): Promise<TestService> {
   return service;
 }
 
-/** Returns the secret and session token that the signer of `forBucket` uses, so the test knows what to look for. */
+/** Returns the secret and session token that the signer of `forBucket` uses, which the checks search for. */
 function signerCredentials(service: TestService, forBucket: string): { secretAccessKey: string; sessionToken?: string } {
   const signer = service.storage.forBucket(forBucket, new Date()) as unknown as { credentials: { secretAccessKey: string; sessionToken?: string } };
   return signer.credentials;

@@ -1,17 +1,8 @@
-import { rm } from 'node:fs/promises';
 import t from 'tap';
-import {
-  createBucket,
-  gatewayAccessKey,
-  gatewayEndpoint,
-  gatewaySecretKey,
-  s3ErrorCode,
-  signedS3Request,
-  startGateway,
-} from '../fixtures/gateway.js';
+import { gatewayEndpoint, s3ErrorCode, signedS3Request } from '../fixtures/gateway.js';
+import { seedObject, startGatewayService } from '../fixtures/gateway-service.js';
 import { sendRaw, type RawResponse } from '../fixtures/raw-http.js';
-import { startTestService } from '../fixtures/service.js';
-import { createTestKeys, signToken } from '../fixtures/tokens.js';
+import { signToken } from '../fixtures/tokens.js';
 
 // A request signed with headers covers only the headers in SignedHeaders. Ceph RGW 16.2 runs
 // `x-amz-*` headers that are not signed, so the holder of a signed request can add headers
@@ -22,18 +13,9 @@ const privateBucket = 'redteam2-smuggle-private';
 const secretContent = 'name,salary\nceo,1000000\n';
 const base = `${gatewayEndpoint}/${bucket}`;
 
-await startGateway();
-await createBucket(bucket);
-await createBucket(privateBucket);
-const seeded = await signedS3Request('PUT', `/${privateBucket}/payroll.csv`, { body: secretContent });
-if (seeded.status !== 200) throw new Error(`seeding ${privateBucket}/payroll.csv failed with HTTP ${seeded.status}`);
-
-const keys = await createTestKeys();
-t.teardown(() => rm(keys.dir, { recursive: true, force: true }));
-
 // Mallory may do anything under m/ of one bucket, and nothing in the private bucket.
-const service = await startTestService({
-  keys,
+const { keys, service } = await startGatewayService(t, {
+  buckets: [bucket, privateBucket],
   policies: [
     {
       id: 1,
@@ -42,13 +24,10 @@ const service = await startTestService({
       policyItems: [{ users: ['mallory'], accesses: [{ type: 'read' }, { type: 'write' }, { type: 'delete' }, { type: 'list' }] }],
     },
   ],
-  credentials: { accessKeyId: gatewayAccessKey, secretAccessKey: gatewaySecretKey },
-  endpoint: gatewayEndpoint,
-  now: () => new Date(),
   // The configured canned ACL and copy guards are what stop headers added by the holder.
   config: { s3: { putObjectAcl: 'private', guardCopySource: true } },
 });
-t.teardown(() => service.close());
+await seedObject(privateBucket, 'payroll.csv', secretContent);
 
 interface Signed {
   method: string;
